@@ -1,0 +1,90 @@
+/**
+ * Accounts SQL: the only file that queries `users`, `sessions`, `access_tokens`, `auth_failures`.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { AccessTokensTable, Database, SessionsTable, UsersTable } from '../store/schema.ts';
+
+/** A `users` row. */
+export type UserRow = Selectable<UsersTable>;
+/** A `sessions` row. */
+export type SessionRow = Selectable<SessionsTable>;
+/** An `access_tokens` row. */
+export type AccessTokenRow = Selectable<AccessTokensTable>;
+
+/** Builds the accounts queries over `db`. */
+export function createAccountsStore(db: Kysely<Database>) {
+  return {
+    /** Inserts a user, making it admin when it is the first one; runs in one transaction. */
+    async insertUser(row: Omit<UserRow, 'is_admin'> & { is_admin?: number }, firstIsAdmin: boolean): Promise<UserRow> {
+      return db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom('users').select('user_id').limit(1).executeTakeFirst();
+        const is_admin = row.is_admin ?? (firstIsAdmin && !existing ? 1 : 0);
+        const full = { ...row, is_admin };
+        await trx.insertInto('users').values(full).execute();
+        return full;
+      });
+    },
+    findUserById: (userId: string) =>
+      db.selectFrom('users').selectAll().where('user_id', '=', userId).executeTakeFirst(),
+    findUserByLocalpart: (localpart: string) =>
+      db.selectFrom('users').selectAll().where('localpart', '=', localpart).executeTakeFirst(),
+    listUsers: () => db.selectFrom('users').selectAll().orderBy('created_at').execute(),
+    async updatePassword(userId: string, passwordHash: string, revokedAt: number): Promise<void> {
+      await db
+        .updateTable('users')
+        .set({ password_hash: passwordHash, sessions_revoked_at: revokedAt })
+        .where('user_id', '=', userId)
+        .execute();
+    },
+    async setSessionsRevokedAt(userId: string, at: number): Promise<void> {
+      await db.updateTable('users').set({ sessions_revoked_at: at }).where('user_id', '=', userId).execute();
+    },
+    async setAdmin(userId: string, isAdmin: boolean): Promise<void> {
+      await db.updateTable('users').set({ is_admin: isAdmin ? 1 : 0 }).where('user_id', '=', userId).execute();
+    },
+
+    async insertSession(row: SessionRow): Promise<void> {
+      await db.insertInto('sessions').values(row).execute();
+    },
+    findSession: (sessionHash: string) =>
+      db.selectFrom('sessions').selectAll().where('session_hash', '=', sessionHash).executeTakeFirst(),
+    async revokeSession(sessionHash: string, at: number): Promise<void> {
+      await db.updateTable('sessions').set({ revoked_at: at }).where('session_hash', '=', sessionHash).execute();
+    },
+    async touchSession(sessionHash: string, at: number): Promise<void> {
+      await db.updateTable('sessions').set({ last_seen_at: at }).where('session_hash', '=', sessionHash).execute();
+    },
+
+    async insertAccessToken(row: Omit<AccessTokenRow, 'token_id'>): Promise<number> {
+      const r = await db.insertInto('access_tokens').values(row).returning('token_id').executeTakeFirstOrThrow();
+      return Number(r.token_id);
+    },
+    findAccessTokenByHash: (tokenHash: string) =>
+      db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
+    async revokeAccessToken(tokenId: number, at: number): Promise<void> {
+      await db.updateTable('access_tokens').set({ revoked_at: at }).where('token_id', '=', tokenId).execute();
+    },
+
+    getAuthFailure: (key: string) =>
+      db.selectFrom('auth_failures').selectAll().where('key', '=', key).executeTakeFirst(),
+    async putAuthFailure(row: { key: string; failures: number; window_start: number; locked_until: number | null }) {
+      await db
+        .insertInto('auth_failures')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            failures: row.failures,
+            window_start: row.window_start,
+            locked_until: row.locked_until,
+          }),
+        )
+        .execute();
+    },
+    async deleteAuthFailure(key: string): Promise<void> {
+      await db.deleteFrom('auth_failures').where('key', '=', key).execute();
+    },
+  };
+}
+
+/** The accounts store's API. */
+export type AccountsStore = ReturnType<typeof createAccountsStore>;

@@ -1,0 +1,75 @@
+/**
+ * `orrery admin …`: account administration from the shell (works whatever REGISTRATION_POLICY says).
+ */
+import { Command } from 'commander';
+import { openStore } from '../store/database.ts';
+import { migrateToLatest } from '../store/migrate.ts';
+import { createAccountsStore } from '../accounts/store.ts';
+import { createAccountsService, type AccountsService } from '../accounts/service.ts';
+import { DomainError } from '../lib/errors.ts';
+import { systemClock } from '../lib/clock.ts';
+import { configFromFlags, withConfigFlags } from './config-flags.ts';
+
+async function withAccounts(
+  options: Record<string, string | undefined>,
+  fn: (accounts: AccountsService) => Promise<string>,
+): Promise<void> {
+  const config = configFromFlags(options);
+  const store = openStore({ databaseUrl: config.databaseUrl, dataPath: config.dataPath });
+  try {
+    await migrateToLatest(store);
+    const accounts = createAccountsService({ store: createAccountsStore(store.db), config, clock: systemClock });
+    process.stdout.write((await fn(accounts)) + '\n');
+  } catch (error) {
+    process.stderr.write(`orrery: ${error instanceof DomainError ? error.message : (error as Error).message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Builds the `admin` subcommand group. */
+export function adminCommand(): Command {
+  const admin = new Command('admin').description('administer accounts');
+  admin.addCommand(
+    withConfigFlags(new Command('create-user'))
+      .description('create an account (ignores the registration policy)')
+      .argument('<username>', 'localpart or @localpart:server_name')
+      .option('--password <password>', 'password (or ORRERY_PASSWORD)')
+      .option('--admin', 'make the account an admin')
+      .action(async (username: string, options: Record<string, string | undefined>) => {
+        const password = options.password ?? process.env.ORRERY_PASSWORD;
+        if (!password) {
+          process.stderr.write('orrery: --password or ORRERY_PASSWORD is required\n');
+          process.exitCode = 1;
+          return;
+        }
+        await withAccounts(options, async (accounts) => {
+          const user = await accounts.createUser({ username, password, isAdmin: Boolean(options.admin) });
+          return `created ${user.userId}${user.isAdmin ? ' (admin)' : ''}`;
+        });
+      }),
+  );
+  admin.addCommand(
+    withConfigFlags(new Command('revoke-sessions'))
+      .description("revoke every session and token of a user")
+      .argument('<username>', 'localpart or @localpart:server_name')
+      .action(async (username: string, options: Record<string, string | undefined>) => {
+        await withAccounts(options, async (accounts) => {
+          const user = await accounts.getUser(username);
+          await accounts.revokeAllSessions(user.userId);
+          return `revoked all sessions of ${user.userId}`;
+        });
+      }),
+  );
+  admin.addCommand(
+    withConfigFlags(new Command('list-users'))
+      .description('list accounts')
+      .action(async (options: Record<string, string | undefined>) => {
+        await withAccounts(options, async (accounts) =>
+          (await accounts.listUsers()).map((u) => `${u.userId}${u.isAdmin ? ' admin' : ''}`).join('\n') || '(no users)',
+        );
+      }),
+  );
+  return admin;
+}

@@ -1,0 +1,136 @@
+/**
+ * Loading configuration: environment variables, overridden by CLI flags, validated once at boot into
+ * one typed {@link Config}. Errors are {@link ConfigError}s whose message is the one line the process
+ * prints before exiting 1 (Foundation issue, item 3).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import {
+  envSchema,
+  SERVER_MODES,
+  SERVER_NAME_RE,
+  type EnvInput,
+  type RegistrationPolicy,
+  type ServerMode,
+} from './options.ts';
+
+/** The validated configuration every module receives. Units are in the names. */
+export interface Config {
+  port: number;
+  adminPort: number;
+  host: string;
+  /** Public origin without trailing slash, e.g. `http://localhost:5053`. */
+  baseUrl: string;
+  dataPath: string;
+  /** `undefined` selects the embedded SQLite database under {@link Config.dataPath}. */
+  databaseUrl: string | undefined;
+  serverModes: ServerMode[];
+  serverName: string;
+  sessionSecret: string;
+  nodeEnv: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  logLevel: string;
+  corsOrigins: string[];
+  rateLimit: { max: number; windowMs: number; allowLoopback: boolean };
+  login: { maxFailures: number; lockoutMs: number };
+  maxBodyBytes: number;
+  sessionTtlS: number;
+  jwtTtlS: number;
+  shutdownTimeoutMs: number;
+  agentDomains: { default: string; prod: string };
+  registration: { policy: RegistrationPolicy; token: string | undefined };
+}
+
+/** A configuration problem; `message` is a single line naming the variable and the reason. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** CLI flags that override environment variables (same names, kebab-case on the command line). */
+export type ConfigOverrides = Partial<Record<keyof EnvInput, string | undefined>>;
+
+const SECRET_FILE = 'session-secret';
+
+/**
+ * Validate `env` (plus `overrides`, which win) into a {@link Config}.
+ * @throws {ConfigError} on the first invalid variable, e.g. `PORT must be an integer 1-65535, got "abc"`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = overrides[key as keyof EnvInput] ?? env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'config');
+    throw new ConfigError(issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`);
+  }
+  const e = parsed.data;
+
+  const serverModes = parseModes(e.SERVER_MODE);
+  if (!SERVER_NAME_RE.test(e.SERVER_NAME)) {
+    throw new ConfigError(`SERVER_NAME must be a hostname with an optional port, got ${JSON.stringify(e.SERVER_NAME)}`);
+  }
+  if (e.REGISTRATION_POLICY === 'token' && !e.REGISTRATION_TOKEN) {
+    throw new ConfigError('REGISTRATION_TOKEN is required when REGISTRATION_POLICY=token');
+  }
+  const isProduction = e.NODE_ENV === 'production';
+  const dataPath = path.resolve(e.DATA_PATH);
+  const sessionSecret = resolveSessionSecret(e.SESSION_SECRET, isProduction, dataPath);
+
+  return {
+    port: e.PORT,
+    adminPort: e.ADMIN_PORT,
+    host: e.HOST,
+    baseUrl: e.BASE_URL ?? `http://localhost:${e.PORT}`,
+    dataPath,
+    databaseUrl: e.DATABASE_URL,
+    serverModes,
+    serverName: e.SERVER_NAME,
+    sessionSecret,
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS, allowLoopback: e.RATE_LIMIT_ALLOW_LOOPBACK },
+    login: { maxFailures: e.LOGIN_MAX_FAILURES, lockoutMs: e.LOGIN_LOCKOUT_MS },
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    sessionTtlS: e.SESSION_TTL_S,
+    jwtTtlS: e.JWT_TTL_S,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    agentDomains: { default: e.DEFAULT_AGENT_DOMAIN, prod: e.PROD_AGENT_DOMAIN },
+    registration: { policy: e.REGISTRATION_POLICY, token: e.REGISTRATION_TOKEN },
+  };
+}
+
+function parseModes(raw: string): ServerMode[] {
+  const modes = raw.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
+  const bad = modes.find((m) => !(SERVER_MODES as readonly string[]).includes(m));
+  if (modes.length === 0 || bad !== undefined) {
+    throw new ConfigError(
+      `SERVER_MODE must be ${SERVER_MODES.join(', ')} or a comma list of them, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return [...new Set(modes)] as ServerMode[];
+}
+
+/**
+ * Production demands an explicit secret; development generates one once and keeps it under
+ * `DATA_PATH`, so sessions survive restarts without any setup.
+ */
+function resolveSessionSecret(given: string | undefined, isProduction: boolean, dataPath: string): string {
+  if (given !== undefined) {
+    if (given.length < 32) throw new ConfigError(`SESSION_SECRET must be at least 32 characters, got ${given.length}`);
+    return given;
+  }
+  if (isProduction) throw new ConfigError('SESSION_SECRET is required when NODE_ENV=production');
+  const file = path.join(dataPath, SECRET_FILE);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataPath, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,138 @@
+/**
+ * Orrery's options: every setting, its environment variable, default and unit, in one schema.
+ *
+ * The schema is the single source of truth: `load.ts` reads it, `docs/configuration.md` and the README
+ * table describe it. Invalid values fail at boot with one line naming the variable; nothing falls back
+ * silently (CONVENTIONS "Options and errors").
+ */
+import { z } from 'zod';
+
+/** Server modes of the Runtime Server seed (001): `runtime` loads every module. */
+export const SERVER_MODES = ['runtime', 'agent', 'debugger', 'embodiment'] as const;
+/** One server mode; see {@link SERVER_MODES}. */
+export type ServerMode = (typeof SERVER_MODES)[number];
+
+/** Who may create an account: anyone, nobody but admins, or holders of `REGISTRATION_TOKEN`. */
+export const REGISTRATION_POLICIES = ['open', 'closed', 'token'] as const;
+/** One registration policy; see {@link REGISTRATION_POLICIES}. */
+export type RegistrationPolicy = (typeof REGISTRATION_POLICIES)[number];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = (name: string) =>
+  z.string().transform((raw, ctx) => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(n) || n < 0 || n > 65535) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be an integer 1-65535, got ${JSON.stringify(raw)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.string().transform((raw, ctx) => {
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be an integer ${min}-${max}, got ${JSON.stringify(raw)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const bool = (name: string) =>
+  z.string().transform((raw, ctx) => {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+    ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got ${JSON.stringify(raw)}` });
+    return z.NEVER;
+  });
+
+const oneOf = <T extends readonly [string, ...string[]]>(name: string, values: T) =>
+  z.string().transform((raw, ctx) => {
+    const v = raw.trim().toLowerCase();
+    if ((values as readonly string[]).includes(v)) return v as T[number];
+    ctx.addIssue({ code: 'custom', message: `${name} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}` });
+    return z.NEVER;
+  });
+
+const url = (name: string, protocols: string[]) =>
+  z.string().transform((raw, ctx) => {
+    try {
+      const u = new URL(raw);
+      if (protocols.includes(u.protocol)) return raw.replace(/\/+$/, '');
+    } catch {
+      /* reported below */
+    }
+    ctx.addIssue({ code: 'custom', message: `${name} must be a ${protocols.join(' or ')} URL, got ${JSON.stringify(raw)}` });
+    return z.NEVER;
+  });
+
+/** Matrix server name grammar (spec appendix "Server Name"): hostname or IP literal, optional port. */
+const SERVER_NAME_RE = /^(?:[A-Za-z0-9.-]{1,255}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/**
+ * Environment variables Orrery reads, each with its default (as the raw string a user would set).
+ * Keys are the variable names; `OPTION_DOCS` gives each a meaning.
+ */
+export const envSchema = z.object({
+  PORT: port('PORT').prefault('5053'),
+  ADMIN_PORT: port('ADMIN_PORT').prefault('5054'),
+  HOST: z.string().min(1).prefault('0.0.0.0'),
+  BASE_URL: url('BASE_URL', ['http:', 'https:']).optional(),
+  DATA_PATH: z.string().min(1).prefault('./data'),
+  DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']).optional(),
+  SERVER_MODE: z.string().prefault('runtime'),
+  SERVER_NAME: z.string().prefault('localhost'),
+  SESSION_SECRET: z.string().optional(),
+  NODE_ENV: oneOf('NODE_ENV', ['development', 'production', 'test'] as const).prefault('development'),
+  LOG_LEVEL: oneOf('LOG_LEVEL', LOG_LEVELS).prefault('info'),
+  CORS_ORIGINS: z.string().prefault(''),
+  RATE_LIMIT_MAX: int('RATE_LIMIT_MAX', 1).prefault('600'),
+  RATE_LIMIT_WINDOW_MS: int('RATE_LIMIT_WINDOW_MS', 100).prefault('60000'),
+  RATE_LIMIT_ALLOW_LOOPBACK: bool('RATE_LIMIT_ALLOW_LOOPBACK').prefault('false'),
+  LOGIN_MAX_FAILURES: int('LOGIN_MAX_FAILURES', 1).prefault('5'),
+  LOGIN_LOCKOUT_MS: int('LOGIN_LOCKOUT_MS', 100).prefault('60000'),
+  MAX_BODY_BYTES: int('MAX_BODY_BYTES', 1024).prefault('1048576'),
+  SESSION_TTL_S: int('SESSION_TTL_S', 60).prefault('2592000'),
+  JWT_TTL_S: int('JWT_TTL_S', 60).prefault('3600'),
+  SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 0).prefault('10000'),
+  DEFAULT_AGENT_DOMAIN: z.string().prefault('localagent.localhost'),
+  PROD_AGENT_DOMAIN: z.string().prefault(''),
+  REGISTRATION_POLICY: oneOf('REGISTRATION_POLICY', REGISTRATION_POLICIES).prefault('open'),
+  REGISTRATION_TOKEN: z.string().optional(),
+});
+
+/** Raw environment input accepted by {@link envSchema}. */
+export type EnvInput = z.input<typeof envSchema>;
+
+/** One line of documentation per option; kept beside the schema so docs cannot drift (tested). */
+export const OPTION_DOCS: Record<keyof EnvInput, string> = {
+  PORT: 'Main HTTP port (API, UI).',
+  ADMIN_PORT: 'Admin port (stats, drain, Prometheus metrics), always bound to 127.0.0.1.',
+  HOST: 'Interface the main port binds to.',
+  BASE_URL: 'Public origin used in links (invites, spec). Default: `http://localhost:<PORT>`.',
+  DATA_PATH: 'Folder for the embedded SQLite database and the generated development secret.',
+  DATABASE_URL: 'Unset: embedded SQLite under DATA_PATH. `postgres://…`: PostgreSQL.',
+  SERVER_MODE: 'Modules to load: `runtime` (all), `agent`, `debugger`, `embodiment`, or a comma list.',
+  SERVER_NAME: 'Matrix server name used in user, room and event ids (`@alice:<SERVER_NAME>`).',
+  SESSION_SECRET: 'Secret for session CSRF tokens and JWTs (≥ 32 chars). Required in production; generated and persisted under DATA_PATH in development.',
+  NODE_ENV: '`development`, `production` or `test`. Production: Secure cookies, strict CORS, no stack traces.',
+  LOG_LEVEL: 'pino log level: fatal, error, warn, info, debug, trace, silent.',
+  CORS_ORIGINS: 'Comma list of origins allowed in production (development reflects any origin).',
+  RATE_LIMIT_MAX: 'Requests per window per client (authenticated principal, else IP).',
+  RATE_LIMIT_WINDOW_MS: 'Rate-limit window, milliseconds.',
+  RATE_LIMIT_ALLOW_LOOPBACK: 'Exempt 127.0.0.1/::1 from rate limits.',
+  LOGIN_MAX_FAILURES: 'Failed logins per username before its logins are throttled (per client address: 10× this).',
+  LOGIN_LOCKOUT_MS: 'How long a throttled login stays locked, milliseconds.',
+  MAX_BODY_BYTES: 'Largest accepted request body, bytes.',
+  SESSION_TTL_S: 'Web session lifetime, seconds.',
+  JWT_TTL_S: 'Lifetime of JWTs issued to API clients, seconds.',
+  SHUTDOWN_TIMEOUT_MS: 'Longest wait for in-flight requests on SIGINT/SIGTERM, milliseconds.',
+  DEFAULT_AGENT_DOMAIN: 'Domain under which development agents are addressed.',
+  PROD_AGENT_DOMAIN: 'Domain under which production agents are addressed (empty: none).',
+  REGISTRATION_POLICY: '`open` (anyone), `closed` (admins create users), `token` (needs REGISTRATION_TOKEN).',
+  REGISTRATION_TOKEN: 'Shared registration token when REGISTRATION_POLICY=token.',
+};
+
+export { SERVER_NAME_RE };

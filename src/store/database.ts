@@ -1,0 +1,114 @@
+/**
+ * The database factory: Kysely over better-sqlite3 (embedded default) or over `pg` (PostgreSQL),
+ * chosen by `DATABASE_URL` (DESIGN §4). Everything above this file sees one `Kysely<Database>`.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Database } from './schema.ts';
+
+/** Which SQL dialect a {@link Store} speaks. */
+export type Dialect = 'sqlite' | 'postgres';
+
+/** An open database: the query builder, its dialect, a liveness probe and a close. */
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** PostgreSQL schema in use when one was chosen (tables and the migration bookkeeping live there). */
+  schema?: string;
+  /**
+   * Resolves when the database answers `SELECT 1` within `timeoutMs`.
+   * @throws Error when it fails or times out.
+   */
+  ping(timeoutMs?: number): Promise<void>;
+  /** Closes the pool or file handle; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Where to connect. */
+export interface OpenStoreOptions {
+  /** `postgres://…` for PostgreSQL; absent for SQLite. */
+  databaseUrl?: string | undefined;
+  /** Folder holding `orrery.sqlite` when SQLite is used. */
+  dataPath: string;
+  /** SQLite file name inside `dataPath` (default `orrery.sqlite`). */
+  sqliteFile?: string;
+  /** PostgreSQL schema to use as `search_path` (tests isolate themselves this way). */
+  pgSchema?: string;
+  /** Pool size for PostgreSQL (default 10). */
+  pgPoolMax?: number;
+}
+
+const INT8_OID = 20;
+
+/**
+ * Open the database named by `options`. SQLite runs in WAL mode with foreign keys on and a 5 s busy
+ * timeout; PostgreSQL `int8` values are parsed as JS numbers (all our integers are < 2^53).
+ */
+export function openStore(options: OpenStoreOptions): Store {
+  let closed = false;
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.pgPoolMax ?? 10,
+      connectionTimeoutMillis: 5000,
+      ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    pool.on('error', () => {
+      /* idle client errors surface on the next query; the health check reports them */
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const store = makeStore(db, 'postgres', async () => {
+      if (!closed) {
+        closed = true;
+        await db.destroy();
+      }
+    });
+    return options.pgSchema ? { ...store, schema: options.pgSchema } : store;
+  }
+  mkdirSync(options.dataPath, { recursive: true });
+  const file = path.join(options.dataPath, options.sqliteFile ?? 'orrery.sqlite');
+  const handle = new SQLite(file);
+  handle.pragma('journal_mode = WAL');
+  handle.pragma('foreign_keys = ON');
+  handle.pragma('busy_timeout = 5000');
+  handle.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  return makeStore(db, 'sqlite', async () => {
+    if (!closed) {
+      closed = true;
+      await db.destroy();
+    }
+  });
+}
+
+function makeStore(db: Kysely<Database>, dialect: Dialect, close: () => Promise<void>): Store {
+  return {
+    db,
+    dialect,
+    close,
+    async ping(timeoutMs = 2000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([sql`select 1`.execute(db), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** True when `error` is a unique-constraint violation on either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

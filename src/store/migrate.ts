@@ -1,0 +1,39 @@
+/**
+ * Running migrations: numbered six-digit files under `migrations/`, listed here explicitly (no
+ * filesystem autoloading, so the bundle and the order are obvious). Idempotent: applied ones are skipped.
+ */
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Store } from './database.ts';
+import * as m000001 from './migrations/000001-init.ts';
+
+/** Every migration in order; append, never edit. */
+const MIGRATIONS: Record<string, Migration> = {
+  '000001-init': m000001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/** Result of {@link migrateToLatest}: names applied by this call (empty when already current). */
+export interface MigrateResult {
+  applied: string[];
+  latest: string;
+}
+
+/**
+ * Bring the schema to the newest version.
+ * @throws Error naming the failing migration.
+ */
+export async function migrateToLatest(store: Store): Promise<MigrateResult> {
+  // Name the schema explicitly: Kysely's table introspection otherwise sees other schemas' bookkeeping.
+  const migrator = new Migrator({ db: store.db, provider, ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${reason}`);
+  }
+  return {
+    applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+    latest: Object.keys(MIGRATIONS).at(-1)!,
+  };
+}

@@ -1,0 +1,185 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { Client } from '../helpers/client.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+describe('server shell', () => {
+  let s: TestServer;
+  const logLines: string[] = [];
+  before(async () => {
+    const logStream = new Writable({
+      write(chunk, _enc, cb) {
+        logLines.push(...String(chunk).split('\n').filter(Boolean));
+        cb();
+      },
+    });
+    s = await startTestServer({ LOG_LEVEL: 'info', MAX_BODY_BYTES: '2048' }, { logStream });
+  });
+  after(() => s.close());
+
+  test('GET /health → 200 with mode, modules, version, uptime and database check', async () => {
+    const r = await new Client(s.url).get('/health');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.status, 'ok');
+    assert.equal(r.body.mode, 'runtime');
+    assert.deepEqual(r.body.modules, ['accounts', 'web']);
+    assert.match(r.body.version, /^\d+\.\d+\.\d+/);
+    assert.equal(typeof r.body.uptime_s, 'number');
+    assert.deepEqual(r.body.checks, { database: 'ok' });
+  });
+
+  test('correlation id: echoed when sent, generated otherwise, present in the request log line', async () => {
+    const c = new Client(s.url);
+    const echoed = await c.get('/health', { 'x-correlation-id': 'abc-123' });
+    assert.equal(echoed.headers.get('x-correlation-id'), 'abc-123');
+    const generated = await c.get('/health');
+    assert.match(generated.headers.get('x-correlation-id') ?? '', /^[0-9a-f-]{36}$/);
+    const unsafe = await c.get('/health', { 'x-correlation-id': 'bad id\twith tabs' });
+    assert.notEqual(unsafe.headers.get('x-correlation-id'), 'bad id\twith tabs');
+    await new Promise((r) => setTimeout(r, 50));
+    const line = logLines.map((l) => JSON.parse(l)).find((l) => l.correlation_id === 'abc-123');
+    assert.ok(line, 'a log line carries the correlation id');
+    assert.equal(line.route, '/health');
+    assert.match(line.reason, /matched \/health/);
+  });
+
+  test('unknown route → 404 JSON with the path', async () => {
+    const r = await new Client(s.url).get('/api/nothing/here?x=1');
+    assert.equal(r.status, 404);
+    assert.deepEqual(r.body, { error: 'not found', code: 'ORR_NOT_FOUND', path: '/api/nothing/here' });
+    const html = await new Client(s.url).get('/api/nothing', { accept: 'text/html' });
+    assert.equal(html.status, 404, 'API paths never fall back to the UI');
+  });
+
+  test('bad bodies: invalid JSON → 400, too large → 413, wrong media type → 415; never 500', async () => {
+    const c = new Client(s.url);
+    const badJson = await c.req('POST', '/api/auth/login', '{"username":', { 'content-type': 'application/json' });
+    assert.equal(badJson.status, 400);
+    assert.equal(typeof badJson.body.error, 'string');
+    const big = await c.post('/api/auth/login', { username: 'x'.repeat(5000), password: 'y' });
+    assert.equal(big.status, 413);
+    assert.equal(big.body.code, 'ORR_PAYLOAD_TOO_LARGE');
+    const media = await c.req('POST', '/api/auth/login', 'username=a', { 'content-type': 'application/x-www-form-urlencoded' });
+    assert.equal(media.status, 415);
+  });
+
+  test('security headers are set', async () => {
+    const r = await new Client(s.url).get('/health');
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(r.headers.get('x-frame-options'), 'SAMEORIGIN');
+  });
+
+  test('development CORS reflects the origin with credentials', async () => {
+    const r = await new Client(s.url).req('OPTIONS', '/api/auth/login', undefined, {
+      origin: 'http://example.test',
+      'access-control-request-method': 'POST',
+    });
+    assert.equal(r.status, 204);
+    assert.equal(r.headers.get('access-control-allow-origin'), 'http://example.test');
+    assert.equal(r.headers.get('access-control-allow-credentials'), 'true');
+  });
+
+  test('OpenAPI is generated from the route schemas; Swagger UI is served locally', async () => {
+    const c = new Client(s.url);
+    const spec = await c.get('/openapi.json');
+    assert.equal(spec.status, 200);
+    assert.match(spec.body.openapi, /^3\./);
+    assert.ok(spec.body.paths['/api/auth/login'].post.requestBody);
+    assert.ok(spec.body.paths['/health'].get);
+    const docs = await fetch(s.url + '/docs/');
+    assert.equal(docs.status, 200);
+    assert.match(await docs.text(), /swagger/i);
+  });
+
+  test('the UI is served at / and client routes fall back to index.html', async () => {
+    const root = await fetch(s.url + '/', { headers: { accept: 'text/html' } });
+    assert.equal(root.status, 200);
+    assert.match(await root.text(), /<div id="root">|Orrery/);
+    const deep = await fetch(s.url + '/runtime', { headers: { accept: 'text/html' } });
+    assert.equal(deep.status, 200);
+  });
+
+  test('admin server: bound to 127.0.0.1 only; stats, metrics, drain and enable', async () => {
+    const addr = s.admin.server.address() as net.AddressInfo;
+    assert.equal(addr.address, '127.0.0.1');
+    const stats = await (await fetch(s.adminUrl + '/stats')).json();
+    assert.equal(stats.accepting, true);
+    assert.equal(typeof stats.open_connections, 'number');
+    assert.equal(typeof stats.requests_in_flight, 'number');
+    assert.equal(typeof stats.uptime_s, 'number');
+    const metrics = await (await fetch(s.adminUrl + '/metrics')).text();
+    assert.match(metrics, /orrery_http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+    assert.match(metrics, /orrery_http_request_duration_seconds_bucket/);
+    assert.match(metrics, /orrery_process_cpu_user_seconds_total/);
+
+    assert.deepEqual(await (await fetch(s.adminUrl + '/disable')).json(), { ok: true, accepting: false });
+    const port = (s.orrery.app.server.address() ?? { port: Number(new URL(s.url).port) }) as net.AddressInfo;
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        const sock = net.connect(Number(new URL(s.url).port), '127.0.0.1', () => resolve(sock));
+        sock.on('error', reject);
+      }),
+      /ECONNREFUSED/,
+    );
+    void port;
+    assert.equal((await (await fetch(s.adminUrl + '/stats')).json()).accepting, false);
+    await fetch(s.adminUrl + '/enable');
+    assert.equal((await fetch(s.url + '/health')).status, 200);
+  });
+
+  test('health → 503 degraded naming the failing check when the database does not answer', async () => {
+    const t = await startTestServer();
+    try {
+      await t.store.close();
+      const r = await new Client(t.url).get('/health');
+      assert.equal(r.status, 503);
+      assert.equal(r.body.status, 'degraded');
+      assert.match(r.body.checks.database, /^failed/);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('server modes', () => {
+  test('SERVER_MODE=agent loads the platform modules but not the UI', async () => {
+    const s = await startTestServer({ SERVER_MODE: 'agent' });
+    try {
+      const h = await new Client(s.url).get('/health');
+      assert.equal(h.body.mode, 'agent');
+      assert.deepEqual(h.body.modules, ['accounts']);
+      const root = await fetch(s.url + '/', { headers: { accept: 'text/html' } });
+      assert.equal(root.status, 404);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a comma list of modes is accepted', async () => {
+    const s = await startTestServer({ SERVER_MODE: 'agent,embodiment' });
+    try {
+      assert.equal((await new Client(s.url).get('/health')).body.mode, 'agent,embodiment');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('production CORS', () => {
+  test('only CORS_ORIGINS are allowed', async () => {
+    const s = await startTestServer({ NODE_ENV: 'production', CORS_ORIGINS: 'https://ok.example' });
+    try {
+      const pre = (origin: string) =>
+        new Client(s.url).req('OPTIONS', '/api/auth/login', undefined, { origin, 'access-control-request-method': 'POST' });
+      assert.equal((await pre('https://ok.example')).headers.get('access-control-allow-origin'), 'https://ok.example');
+      assert.equal((await pre('https://evil.example')).headers.get('access-control-allow-origin'), null);
+      const login = await new Client(s.url).register('prod');
+      assert.match(login.headers.getSetCookie().join(';'), /Secure/);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * Routes of the UI: public auth pages, and the authenticated shell holding every section.
+ */
+import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { useSession } from './session.tsx';
+import { Shell } from './shell.tsx';
+import { AuthPage } from './pages/auth-page.tsx';
+import { HomePage } from './pages/home-page.tsx';
+import { AdminPage } from './pages/admin-page.tsx';
+import { SectionPage } from './pages/section-page.tsx';
+
+function RequireUser({ children }: { children: React.ReactNode }) {
+  const { user, loading } = useSession();
+  const location = useLocation();
+  if (loading) return <p className="center muted" role="status">Loading…</p>;
+  if (!user) return <Navigate to={`/login?redirect=${encodeURIComponent(location.pathname)}`} replace />;
+  return <>{children}</>;
+}
+
+/** The route table. */
+export function App() {
+  return (
+    <Routes>
+      <Route path="/login" element={<AuthPage mode="login" />} />
+      <Route path="/register" element={<AuthPage mode="register" />} />
+      <Route
+        element={
+          <RequireUser>
+            <Shell />
+          </RequireUser>
+        }
+      >
+        <Route index element={<HomePage />} />
+        <Route path="main" element={<SectionPage title="Shared space" text="The shared room: messages and present users." />} />
+        <Route path="runtime" element={<SectionPage title="Runtime connect" text="Link your own AI bot with a one-time invite." />} />
+        <Route path="bots" element={<SectionPage title="Bots" text="Bot registrations and commands." />} />
+        <Route path="agents" element={<SectionPage title="Agents" text="Agents, skills, runs and the debugger." />} />
+        <Route path="queue" element={<SectionPage title="Queue" text="Durable jobs and their states." />} />
+        <Route path="admin" element={<AdminPage />} />
+      </Route>
+      <Route path="*" element={<Navigate to="/" replace />} />
+    </Routes>
+  );
+}
