@@ -3,7 +3,7 @@
  * run, then the one list of modules, each loaded when `SERVER_MODE` asks for it (DESIGN §2, seed 001
  * "Server Modes").
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config/load.ts';
@@ -100,8 +100,8 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
     },
     genReqId: correlationIdOf,
     requestIdHeader: false,
-    requestIdLogLabel: 'correlation_id',
-    disableRequestLogging: true,
+    // Fastify's own per-request lines are replaced by one access-log line (server/request-context.ts).
+    logController: new LogController({ requestIdLogLabel: 'correlation_id', disableRequestLogging: true }),
     bodyLimit: config.maxBodyBytes,
     forceCloseConnections: 'idle',
     return503OnClosing: true,

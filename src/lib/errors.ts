@@ -7,6 +7,8 @@
 /** The kinds of failure; each maps to exactly one HTTP status in `server/errors.ts`. */
 export type ErrorKind =
   | 'invalid'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
@@ -44,8 +46,8 @@ export const PlatformErrors = {
   notFound: { code: 'ORR_NOT_FOUND', kind: 'not_found', message: 'not found' },
   validation: { code: 'ORR_VALIDATION', kind: 'invalid', message: 'invalid request' },
   badRequest: { code: 'ORR_BAD_REQUEST', kind: 'invalid', message: 'bad request' },
-  payloadTooLarge: { code: 'ORR_PAYLOAD_TOO_LARGE', kind: 'invalid', message: 'payload too large' },
-  unsupportedMediaType: { code: 'ORR_UNSUPPORTED_MEDIA_TYPE', kind: 'invalid', message: 'unsupported media type' },
+  payloadTooLarge: { code: 'ORR_PAYLOAD_TOO_LARGE', kind: 'payload_too_large', message: 'payload too large' },
+  unsupportedMediaType: { code: 'ORR_UNSUPPORTED_MEDIA_TYPE', kind: 'unsupported_media_type', message: 'unsupported media type' },
   rateLimited: { code: 'ORR_RATE_LIMITED', kind: 'rate_limited', message: 'rate limited' },
   unavailable: { code: 'ORR_UNAVAILABLE', kind: 'unavailable', message: 'service unavailable' },
   internal: { code: 'ORR_INTERNAL', kind: 'internal', message: 'internal error' },

@@ -3,7 +3,7 @@
  * issue item 5): `GET /stats`, `GET /disable` (stop accepting and drain), `GET /enable`,
  * `GET /metrics` (Prometheus text format).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Metrics } from './metrics.ts';
 import type { ListenerControl } from './listener.ts';
 
@@ -20,7 +20,7 @@ export interface AdminOptions {
 
 /** Build (not start) the admin server. */
 export function createAdminServer(opts: AdminOptions): FastifyInstance {
-  const admin = Fastify({ logger: { level: opts.logLevel }, disableRequestLogging: true, forceCloseConnections: true });
+  const admin = Fastify({ logger: { level: opts.logLevel }, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: true });
 
   admin.get('/stats', async function stats() {
     return {

@@ -7,7 +7,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DomainError, PlatformErrors, type ErrorKind } from '../lib/errors.ts';
+import { DomainError, PlatformErrors, type ErrorKind, type ErrorSpec } from '../lib/errors.ts';
 
 /** API surfaces with their own error body conventions. */
 export type Surface = 'platform' | 'matrix' | 'openai' | 'jsonapi';
@@ -15,6 +15,8 @@ export type Surface = 'platform' | 'matrix' | 'openai' | 'jsonapi';
 /** HTTP status of each error kind. */
 export const STATUS_OF_KIND: Record<ErrorKind, number> = {
   invalid: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -53,6 +55,7 @@ declare module 'fastify' {
 
 /** Turn anything thrown into an {@link ErrorView}; `null` for crashes (5xx). */
 export function toErrorView(error: unknown): ErrorView | null {
+  const fromSpec = (spec: ErrorSpec): ErrorView => ({ status: STATUS_OF_KIND[spec.kind], code: spec.code, message: spec.message, details: {} });
   if (error instanceof DomainError) {
     return { status: STATUS_OF_KIND[error.kind], code: error.code, message: error.message, details: error.details };
   }
@@ -61,16 +64,12 @@ export function toErrorView(error: unknown): ErrorView | null {
       path: [error.validationContext, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
       message: v.message,
     }));
-    return { status: 400, code: PlatformErrors.validation.code, message: PlatformErrors.validation.message, details: { issues } };
+    return { ...fromSpec(PlatformErrors.validation), details: { issues } };
   }
   const fe = error as FastifyError;
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return { status: 413, code: PlatformErrors.payloadTooLarge.code, message: PlatformErrors.payloadTooLarge.message, details: {} };
-    }
-    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return { status: 415, code: PlatformErrors.unsupportedMediaType.code, message: PlatformErrors.unsupportedMediaType.message, details: {} };
-    }
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fromSpec(PlatformErrors.payloadTooLarge);
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return fromSpec(PlatformErrors.unsupportedMediaType);
     return { status: fe.statusCode, code: fe.code ?? PlatformErrors.badRequest.code, message: fe.message, details: {} };
   }
   return null;

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** Options of {@link webRoutes}. */
 export interface WebOptions {
@@ -24,7 +24,7 @@ export async function webRoutes(app: FastifyInstance, opts: WebOptions): Promise
   if (built) {
     await app.register(fastifyStatic, { root: opts.root, prefix: '/', wildcard: false, index: false });
   }
-  const sendIndex = function spaIndex(_request: unknown, reply: import('fastify').FastifyReply) {
+  const sendIndex = function spaIndex(_request: unknown, reply: FastifyReply) {
     if (!built) return reply.type('text/html').send(NOT_BUILT);
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
   };

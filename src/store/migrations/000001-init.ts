@@ -3,7 +3,7 @@
  * Never edit once landed; add a new numbered migration instead.
  */
 import type { Kysely } from 'kysely';
-import { addSerialKey } from './helpers.ts';
+import { addSerialKey } from '../migration-helpers.ts';
 
 /** Creates the accounts tables. */
 export async function up(db: Kysely<unknown>): Promise<void> {

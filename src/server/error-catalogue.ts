@@ -1,0 +1,12 @@
+/**
+ * Every error code Orrery can answer with, gathered from each module's catalogue. `docs/errors.md`
+ * lists exactly these (checked by test/server/error-catalogue.test.ts).
+ */
+import { PlatformErrors, type ErrorSpec } from '../lib/errors.ts';
+import { AccountErrors } from '../accounts/errors.ts';
+
+/** All catalogue entries, by module. */
+export const ERROR_CATALOGUE: Record<string, Record<string, ErrorSpec>> = {
+  platform: PlatformErrors,
+  accounts: AccountErrors,
+};

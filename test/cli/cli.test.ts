@@ -1,0 +1,146 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TEST_DB, TEST_PG_URL } from '../helpers/server.ts';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/cli/main.ts')];
+
+/** Environment for a child `orrery` on the dialect under test (a fresh PostgreSQL database schema via search_path is not
+ * expressible in a URL, so PostgreSQL CLI runs use a fresh database). */
+async function childEnv(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_PATH: mkdtempSync(path.join(tmpdir(), 'orrery-cli-')),
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'test',
+    ...extra,
+  };
+  delete env.DATABASE_URL;
+  if (TEST_DB === 'postgres') {
+    const name = `orrery_cli_${randomBytes(5).toString('hex')}`;
+    const c = new pg.Client({ connectionString: TEST_PG_URL });
+    await c.connect();
+    await c.query(`create database ${name}`);
+    await c.end();
+    createdDatabases.push(name);
+    const u = new URL(TEST_PG_URL);
+    u.pathname = `/${name}`;
+    env.DATABASE_URL = u.toString();
+  }
+  return env;
+}
+
+const createdDatabases: string[] = [];
+after(async () => {
+  if (!createdDatabases.length) return;
+  const c = new pg.Client({ connectionString: TEST_PG_URL });
+  await c.connect();
+  for (const name of createdDatabases) await c.query(`drop database if exists ${name} with (force)`);
+  await c.end();
+});
+
+function run(args: string[], env: NodeJS.ProcessEnv) {
+  return spawnSync(process.execPath, [...CLI, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+}
+
+function waitForLine(child: ChildProcess, re: RegExp, timeoutMs = 20_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`timeout waiting for ${re}; got:\n${buf}`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split('\n').find((l) => re.test(l));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+  });
+}
+
+describe('orrery CLI', () => {
+  test('--help lists the subcommands; --version prints the version', async () => {
+    const env = await childEnv();
+    const help = run(['--help'], env);
+    assert.equal(help.status, 0);
+    for (const sub of ['start', 'migrate', 'admin']) assert.match(help.stdout, new RegExp(`\\b${sub}\\b`));
+    const version = run(['--version'], env);
+    assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+  });
+
+  test('a bad config value exits 1 with one line naming the variable', async () => {
+    const r = run(['start'], await childEnv({ PORT: 'abc' }));
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr.trim(), 'orrery: PORT must be an integer 1-65535, got "abc"');
+    const mode = run(['start', '--mode', 'warp'], await childEnv());
+    assert.equal(mode.status, 1);
+    assert.match(mode.stderr, /SERVER_MODE must be/);
+    const prod = run(['start'], await childEnv({ NODE_ENV: 'production' }));
+    assert.equal(prod.status, 1);
+    assert.equal(prod.stderr.trim(), 'orrery: SESSION_SECRET is required when NODE_ENV=production');
+  });
+
+  test('migrate is idempotent; admin create-user makes an admin who can log in', async () => {
+    const env = await childEnv();
+    const first = run(['migrate'], env);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /applied \d+ migration/);
+    const second = run(['migrate'], env);
+    assert.equal(second.status, 0);
+    assert.match(second.stdout, /up to date/);
+    const created = run(['admin', 'create-user', 'root', '--password', 'password-root', '--admin'], env);
+    assert.equal(created.status, 0, created.stderr);
+    assert.match(created.stdout, /created @root:localhost \(admin\)/);
+    const dup = run(['admin', 'create-user', 'root', '--password', 'password-root'], env);
+    assert.equal(dup.status, 1);
+    assert.match(dup.stderr, /username taken/);
+    const list = run(['admin', 'list-users'], env);
+    assert.match(list.stdout, /@root:localhost admin/);
+  });
+
+  test('SIGTERM: stops accepting, finishes the in-flight request, closes the database, exits 0', async () => {
+    const env = await childEnv({ PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1' });
+    const child = spawn(process.execPath, [...CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const listening = await waitForLine(child, /orrery listening/);
+    const port = Number(JSON.parse(listening).port);
+
+    // An in-flight request: headers and half of the body sent, the rest after SIGTERM.
+    const body = JSON.stringify({ username: 'nobody', password: 'whatever-password' });
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(
+      `POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n` +
+        body.slice(0, 10),
+    );
+    let response = '';
+    socket.on('data', (d) => (response += d.toString()));
+    await new Promise((r) => setTimeout(r, 200));
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const logs: string[] = [];
+    child.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    // A new connection is refused while the old request is still open.
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        const s = net.connect(port, '127.0.0.1', () => resolve(s));
+        s.on('error', reject);
+      }),
+      /ECONNREFUSED/,
+    );
+    socket.write(body.slice(10));
+    const code = await exited;
+    assert.match(response, /^HTTP\/1\.1 401/, 'the in-flight request got its answer');
+    assert.equal(code, 0);
+    assert.match(logs.join(''), /shutdown complete/);
+  });
+});
