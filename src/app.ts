@@ -14,6 +14,12 @@ import { VERSION, WEB_DIST } from './lib/paths.ts';
 import { createAccountsStore } from './accounts/store.ts';
 import { createAccountsService, type AccountsService } from './accounts/service.ts';
 import { accountsRoutes } from './accounts/routes.ts';
+import { createInProcessEventBus } from './rooms/event-bus.ts';
+import { createRoomsStore } from './rooms/store.ts';
+import { createRoomsService, type RoomsService } from './rooms/service.ts';
+import { createRuntimeStore } from './runtime/store.ts';
+import { createRuntimeService, type RuntimeService } from './runtime/service.ts';
+import { runtimeRoutes } from './runtime/routes.ts';
 import { errorsPlugin } from './server/errors.ts';
 import { correlationIdOf, requestContextPlugin } from './server/request-context.ts';
 import { securityPlugin } from './server/security.ts';
@@ -36,6 +42,8 @@ export interface AppDeps {
 /** The services every module may call, built once per app. */
 export interface Services {
   accounts: AccountsService;
+  rooms: RoomsService;
+  runtime: RuntimeService;
 }
 
 /** One entry of the module list. */
@@ -70,6 +78,13 @@ function moduleList(config: Config): OrreryModule[] {
           serverName: config.serverName,
           registrationPolicy: config.registration.policy,
         });
+      },
+    },
+    {
+      name: 'runtime',
+      modes: ['runtime'],
+      register: async (app, s) => {
+        await app.register(runtimeRoutes, { prefix: '/api/runtime', runtime: s.runtime });
       },
     },
     {
@@ -111,7 +126,12 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
   app.setSerializerCompiler(serializerCompiler);
 
   const accounts = createAccountsService({ store: createAccountsStore(store.db), config, clock });
-  const services: Services = { accounts };
+  const rooms = createRoomsService({ store: createRoomsStore(store.db), bus: createInProcessEventBus(), clock, serverName: config.serverName });
+  const runtime = createRuntimeService({ store: createRuntimeStore(store.db), accounts, rooms, clock, config });
+  const services: Services = { accounts, rooms, runtime };
+  // The shared space exists from the first start, and every account joins it on registration (DESIGN §1).
+  const sharedRoomId = await rooms.ensureSharedRoom();
+  accounts.onUserCreated((user) => rooms.join(sharedRoomId, user.userId));
   const metrics = createMetrics();
 
   await app.register(errorsPlugin, { exposeStack: config.nodeEnv === 'development' });
@@ -119,7 +139,7 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
   await app.register(metricsPlugin, { metrics });
   await app.register(securityPlugin, { isProduction: config.isProduction, corsOrigins: config.corsOrigins });
   await app.register(cookie);
-  await app.register(authPlugin, { accounts, secureCookies: config.isProduction });
+  await app.register(authPlugin, { accounts, secureCookies: config.isProduction, resolveRuntimeToken: runtime.authenticate });
   await app.register(rateLimitPlugin, config.rateLimit);
   await app.register(openapiPlugin, { version: VERSION, baseUrl: config.baseUrl });
 

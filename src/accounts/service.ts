@@ -11,7 +11,7 @@ import { DomainError } from '../lib/errors.ts';
 import { hmac, randomToken, safeEqual, sha256Hex } from '../lib/secrets.ts';
 import { AccountErrors } from './errors.ts';
 import { parseUsername, userIdOf } from './localpart.ts';
-import type { AccountsStore, UserRow } from './store.ts';
+import type { AccessTokenRow, AccountsStore, UserRow } from './store.ts';
 import type { CredentialKind, NewSession, Principal, User } from './types.ts';
 
 /** What the accounts service needs. */
@@ -35,6 +35,34 @@ const MIN_PASSWORD = 8;
 /** Failures allowed per client address, as a multiple of `LOGIN_MAX_FAILURES` (per username). */
 const IP_FAILURE_FACTOR = 10;
 const MAX_PASSWORD = 1024;
+
+/** A stored token as other modules see it (never the hash). */
+export interface TokenRecord {
+  tokenId: number;
+  userId: string;
+  kind: string;
+  label: string;
+  /** ms */
+  createdAt: number;
+  /** ms, or null when never used */
+  lastUsedAt: number | null;
+  active: boolean;
+}
+
+function tokenRecord(row: AccessTokenRow): TokenRecord {
+  return {
+    tokenId: Number(row.token_id),
+    userId: row.user_id,
+    kind: row.kind,
+    label: row.label,
+    createdAt: Number(row.created_at),
+    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+    active: row.revoked_at === null,
+  };
+}
+
+/** Localparts no one may register: the server's own user. */
+const RESERVED_LOCALPARTS = new Set(['orrery']);
 
 function toUser(row: UserRow): User {
   return {
@@ -78,7 +106,9 @@ export function createAccountsService(deps: AccountsDeps) {
   }): Promise<User> {
     const localpart = localpartOrThrow(input.username);
     checkPassword(input.password);
-    if (await store.findUserByLocalpart(localpart)) throw new DomainError(AccountErrors.usernameTaken);
+    if (RESERVED_LOCALPARTS.has(localpart) || (await store.findUserByLocalpart(localpart))) {
+      throw new DomainError(AccountErrors.usernameTaken);
+    }
     const password_hash = await argon2.hash(input.password, ARGON2);
     let row: UserRow;
     try {
@@ -221,7 +251,7 @@ export function createAccountsService(deps: AccountsDeps) {
     /** Mint an opaque bearer token of `kind` for `userId`; returns the raw value (shown once). */
     async createAccessToken(
       userId: string,
-      options: { kind?: string; label?: string; prefix?: string; randomBytes?: number } = {},
+      options: { kind?: string; label?: string; prefix?: string; randomBytes?: number; lastUsedAt?: number | null } = {},
     ): Promise<{ token: string; tokenId: number }> {
       const token = randomToken(options.prefix ?? ACCESS_TOKEN_PREFIX, options.randomBytes ?? 32);
       const tokenId = await store.insertAccessToken({
@@ -230,7 +260,7 @@ export function createAccountsService(deps: AccountsDeps) {
         kind: options.kind ?? 'access',
         label: (options.label ?? 'api').slice(0, 60),
         created_at: clock.now(),
-        last_used_at: null,
+        last_used_at: options.lastUsedAt ?? null,
         expires_at: null,
         revoked_at: null,
       });
@@ -322,6 +352,41 @@ export function createAccountsService(deps: AccountsDeps) {
     /** Every account, oldest first. */
     async listUsers(): Promise<User[]> {
       return (await store.listUsers()).map(toUser);
+    },
+
+    /**
+     * The stored record of a raw token of any kind, with its user when that user may still act
+     * (not deactivated, not revoked since the token was issued). For modules that own a token kind
+     * (runtime tokens) and apply their own rules on top.
+     */
+    async findTokenRecord(raw: string): Promise<TokenRecord | null> {
+      const row = await store.findAccessTokenByHash(sha256Hex(raw));
+      return row ? tokenRecord(row) : null;
+    },
+    /** The stored record of a token by its SHA-256 hex. */
+    async findTokenRecordByHash(tokenHash: string): Promise<TokenRecord | null> {
+      const row = await store.findAccessTokenByHash(tokenHash);
+      return row ? tokenRecord(row) : null;
+    },
+    /** A token record by id (e.g. to revoke one's own token from the UI). */
+    async findTokenRecordById(tokenId: number): Promise<TokenRecord | null> {
+      const row = await store.findAccessTokenById(tokenId);
+      return row ? tokenRecord(row) : null;
+    },
+    /** Whether `user` may still use a token created at `createdAt` (ms). */
+    async userForToken(userId: string, createdAt: number): Promise<User | null> {
+      const row = await store.findUserById(userId);
+      return row && !row.deactivated_at && !revokedSince(row, createdAt) ? toUser(row) : null;
+    },
+    /** Record a use of a token (ms). */
+    touchToken: (tokenId: number) => store.touchAccessToken(tokenId, clock.now()),
+    /** Deactivate one token; returns 1 if it was active. */
+    revokeToken: (tokenId: number) => store.revokeAccessToken(tokenId, clock.now()),
+    /** Deactivate every active token of `kind` held by `userId`; returns how many. */
+    revokeUserTokens: (userId: string, kind: string) => store.revokeUserTokens(userId, kind, clock.now()),
+    /** Tokens of `kind` held by `userId`, newest first. */
+    async listTokens(userId: string, kind: string): Promise<TokenRecord[]> {
+      return (await store.listAccessTokens(userId, kind)).map(tokenRecord);
     },
 
     /** Resolve any bearer credential: `orr_` access token or JWT. */

@@ -61,8 +61,31 @@ export function createAccountsStore(db: Kysely<Database>) {
     },
     findAccessTokenByHash: (tokenHash: string) =>
       db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
-    async revokeAccessToken(tokenId: number, at: number): Promise<void> {
-      await db.updateTable('access_tokens').set({ revoked_at: at }).where('token_id', '=', tokenId).execute();
+    async revokeAccessToken(tokenId: number, at: number): Promise<number> {
+      const r = await db
+        .updateTable('access_tokens')
+        .set({ revoked_at: at })
+        .where('token_id', '=', tokenId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+    async touchAccessToken(tokenId: number, at: number): Promise<void> {
+      await db.updateTable('access_tokens').set({ last_used_at: at }).where('token_id', '=', tokenId).execute();
+    },
+    listAccessTokens: (userId: string, kind: string) =>
+      db.selectFrom('access_tokens').selectAll().where('user_id', '=', userId).where('kind', '=', kind).orderBy('created_at', 'desc').execute(),
+    findAccessTokenById: (tokenId: number) =>
+      db.selectFrom('access_tokens').selectAll().where('token_id', '=', tokenId).executeTakeFirst(),
+    async revokeUserTokens(userId: string, kind: string, at: number): Promise<number> {
+      const r = await db
+        .updateTable('access_tokens')
+        .set({ revoked_at: at })
+        .where('user_id', '=', userId)
+        .where('kind', '=', kind)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
     },
 
     getAuthFailure: (key: string) =>

@@ -40,6 +40,17 @@ export interface Config {
   shutdownTimeoutMs: number;
   agentDomains: { default: string; prod: string };
   registration: { policy: RegistrationPolicy; token: string | undefined };
+  runtime: {
+    tokenIdleMs: number;
+    presenceWindowMs: number;
+    heartbeatIntervalS: number;
+    sharedMinGapMs: number;
+    sharedMaxPerMinute: number;
+    sharedAccountMaxPerMinute: number;
+    sharedDuplicateWindowMs: number;
+    bootstrapKey: string | undefined;
+    allowDirectTokenIssue: boolean;
+  };
 }
 
 /** A configuration problem; `message` is a single line naming the variable and the reason. */
@@ -103,6 +114,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     agentDomains: { default: e.DEFAULT_AGENT_DOMAIN, prod: e.PROD_AGENT_DOMAIN },
     registration: { policy: e.REGISTRATION_POLICY, token: e.REGISTRATION_TOKEN },
+    runtime: {
+      tokenIdleMs: e.RUNTIME_TOKEN_IDLE_MS,
+      presenceWindowMs: e.RUNTIME_PRESENCE_WINDOW_MS,
+      heartbeatIntervalS: e.RUNTIME_HEARTBEAT_INTERVAL_S,
+      sharedMinGapMs: e.RUNTIME_SHARED_MIN_GAP_MS,
+      sharedMaxPerMinute: e.RUNTIME_SHARED_MAX_PER_MINUTE,
+      sharedAccountMaxPerMinute: e.RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE,
+      sharedDuplicateWindowMs: e.RUNTIME_SHARED_DUPLICATE_WINDOW_MS,
+      bootstrapKey: e.RUNTIME_BOOTSTRAP_KEY || undefined,
+      allowDirectTokenIssue: e.RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE,
+    },
   };
 }
 

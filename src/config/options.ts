@@ -101,6 +101,15 @@ export const envSchema = z.object({
   PROD_AGENT_DOMAIN: z.string().prefault(''),
   REGISTRATION_POLICY: oneOf('REGISTRATION_POLICY', REGISTRATION_POLICIES).prefault('open'),
   REGISTRATION_TOKEN: z.string().optional(),
+  RUNTIME_TOKEN_IDLE_MS: int('RUNTIME_TOKEN_IDLE_MS', 1000).prefault('1800000'),
+  RUNTIME_PRESENCE_WINDOW_MS: int('RUNTIME_PRESENCE_WINDOW_MS', 1000).prefault('60000'),
+  RUNTIME_HEARTBEAT_INTERVAL_S: int('RUNTIME_HEARTBEAT_INTERVAL_S', 1).prefault('25'),
+  RUNTIME_SHARED_MIN_GAP_MS: int('RUNTIME_SHARED_MIN_GAP_MS', 0).prefault('1500'),
+  RUNTIME_SHARED_MAX_PER_MINUTE: int('RUNTIME_SHARED_MAX_PER_MINUTE', 1).prefault('20'),
+  RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: int('RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE', 1).prefault('40'),
+  RUNTIME_SHARED_DUPLICATE_WINDOW_MS: int('RUNTIME_SHARED_DUPLICATE_WINDOW_MS', 0).prefault('120000'),
+  RUNTIME_BOOTSTRAP_KEY: z.string().optional(),
+  RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE: bool('RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE').prefault('false'),
 });
 
 /** Raw environment input accepted by {@link envSchema}. */
@@ -133,6 +142,15 @@ export const OPTION_DOCS: Record<keyof EnvInput, string> = {
   PROD_AGENT_DOMAIN: 'Domain under which production agents are addressed (empty: none).',
   REGISTRATION_POLICY: '`open` (anyone), `closed` (admins create users), `token` (needs REGISTRATION_TOKEN).',
   REGISTRATION_TOKEN: 'Shared registration token when REGISTRATION_POLICY=token.',
+  RUNTIME_TOKEN_IDLE_MS: 'A runtime token without a presence call for this long expires (401 `token expired`), milliseconds.',
+  RUNTIME_PRESENCE_WINDOW_MS: 'A user is present while seen within this window, milliseconds (everywhere: list, stream, spec).',
+  RUNTIME_HEARTBEAT_INTERVAL_S: 'Heartbeat interval advertised to bots by `/api/runtime/spec`, seconds.',
+  RUNTIME_SHARED_MIN_GAP_MS: 'Cooldown between two shared posts of one token (or of the account from the web), milliseconds (0 disables).',
+  RUNTIME_SHARED_MAX_PER_MINUTE: 'Shared posts per runtime token (and per account from the web) in any 60 s.',
+  RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: 'Shared posts per account in any 60 s, all its tokens and the web together.',
+  RUNTIME_SHARED_DUPLICATE_WINDOW_MS: 'The same text (case and spacing ignored) is refused (409) within this window, milliseconds (0 disables).',
+  RUNTIME_BOOTSTRAP_KEY: 'Key for `x-kozmos-bootstrap-key` on admin token rotate/revoke (unset: only admin sessions; 503 for the header).',
+  RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE: 'Allow `POST /api/runtime/token` (direct issue without an invite).',
 };
 
 export { SERVER_NAME_RE };

@@ -4,9 +4,13 @@
  */
 import { PlatformErrors, type ErrorSpec } from '../lib/errors.ts';
 import { AccountErrors } from '../accounts/errors.ts';
+import { RoomErrors } from '../rooms/errors.ts';
+import { RuntimeErrors } from '../runtime/errors.ts';
 
 /** All catalogue entries, by module. */
 export const ERROR_CATALOGUE: Record<string, Record<string, ErrorSpec>> = {
   platform: PlatformErrors,
   accounts: AccountErrors,
+  rooms: RoomErrors,
+  runtime: RuntimeErrors,
 };

@@ -5,10 +5,12 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.ts';
 import * as m000001 from './migrations/000001-init.ts';
+import * as m000002 from './migrations/000002-rooms-runtime.ts';
 
 /** Every migration in order; append, never edit. */
 const MIGRATIONS: Record<string, Migration> = {
   '000001-init': m000001,
+  '000002-rooms-runtime': m000002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

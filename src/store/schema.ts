@@ -50,10 +50,77 @@ export interface AuthFailuresTable {
   locked_until: number | null;
 }
 
+/** `rooms` (rooms): one row per room; everything else about a room is in its state events. */
+export interface RoomsTable {
+  room_id: string;
+  creator: string;
+  created_at: number;
+}
+
+/** `events` (rooms): every event, in one global order (`stream_ordering`), Matrix field names. */
+export interface EventsTable {
+  stream_ordering: Generated<number>;
+  event_id: string;
+  room_id: string;
+  type: string;
+  state_key: string | null;
+  sender: string;
+  /** JSON text */
+  content: string;
+  origin_server_ts: number;
+  txn_id: string | null;
+  token_id: number | null;
+}
+
+/** `current_state` (rooms): the latest state event per (room, type, state_key). */
+export interface CurrentStateTable {
+  room_id: string;
+  type: string;
+  state_key: string;
+  event_id: string;
+  /** `content.membership` of `m.room.member` events, for membership queries. */
+  membership: string | null;
+}
+
+/** `room_aliases` (rooms): `#alias:server_name` → room id. */
+export interface RoomAliasesTable {
+  room_alias: string;
+  room_id: string;
+}
+
+/** `presence` (rooms): one row per user: `online | unavailable | offline`, last activity (ms). */
+export interface PresenceTable {
+  user_id: string;
+  presence: string;
+  last_active_ts: number;
+  status_msg: string | null;
+  /** 1 when the last heartbeat came from a runtime token (a bot). */
+  via_runtime: number;
+}
+
+/** `runtime_invites` (runtime): one-time invite codes, stored as SHA-256 (research/kozmos.md §2). */
+export interface RuntimeInvitesTable {
+  invite_id: Generated<number>;
+  code_hash: string;
+  created_by: string;
+  expires_at: number;
+  max_claims: number;
+  used_claims: number;
+  used_at: number | null;
+  revoked: number;
+  created_at: number;
+}
+
 /** Every table Orrery owns. */
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   access_tokens: AccessTokensTable;
   auth_failures: AuthFailuresTable;
+  rooms: RoomsTable;
+  events: EventsTable;
+  current_state: CurrentStateTable;
+  room_aliases: RoomAliasesTable;
+  presence: PresenceTable;
+  runtime_invites: RuntimeInvitesTable;
 }

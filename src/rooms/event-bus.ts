@@ -1,0 +1,31 @@
+/**
+ * The event bus: wakes waiting readers (long-polls, SSE streams, bots) the moment an event is stored
+ * or presence changes (DESIGN §1, §4). The interface is what a PostgreSQL LISTEN/NOTIFY
+ * implementation will provide across instances; this file holds the in-process one.
+ */
+import { EventEmitter } from 'node:events';
+
+/** What the bus carries: a pointer to a stored event, or a presence change. */
+export type BusNotification =
+  | { kind: 'event'; room_id: string; stream_ordering: number; type: string }
+  | { kind: 'presence'; user_id: string; present: boolean };
+
+/** Publish/subscribe of {@link BusNotification}s. */
+export interface EventBus {
+  publish(notification: BusNotification): void;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: (notification: BusNotification) => void): () => void;
+}
+
+/** An in-process bus (one Orrery instance). */
+export function createInProcessEventBus(): EventBus {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    publish: (n) => void emitter.emit('n', n),
+    subscribe(listener) {
+      emitter.on('n', listener);
+      return () => emitter.off('n', listener);
+    },
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Rooms: the spine (DESIGN §1). Stores Matrix-shaped events in one global order, keeps current
+ * state and membership, owns the shared room `#shared:<server_name>`, per-user presence, and wakes
+ * waiting readers through the {@link EventBus}. Knows nothing of HTTP.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../lib/clock.ts';
+import { DomainError } from '../lib/errors.ts';
+import type { Database } from '../store/schema.ts';
+import type { BusNotification, EventBus } from './event-bus.ts';
+import { RoomErrors } from './errors.ts';
+import type { EventRow, NewEventRow, RoomsStore } from './store.ts';
+import type { PresenceState, RoomEvent } from './types.ts';
+
+/** What the rooms service needs. */
+export interface RoomsDeps {
+  store: RoomsStore;
+  bus: EventBus;
+  clock: Clock;
+  serverName: string;
+}
+
+/** Local part of the server's own user, which creates the shared room. */
+export const SYSTEM_LOCALPART = 'orrery';
+
+/** Options of {@link RoomsService.sendEvent}. */
+export interface SendOptions {
+  /** Client transaction id: resending the same id returns the first event (Matrix txnId semantics). */
+  txnId?: string;
+  /** The access/runtime token that sent it (rate limits per token). */
+  tokenId?: number;
+  /** Runs inside the insert transaction before the insert; throw to refuse (atomic rate limits). */
+  check?: (trx: Kysely<Database>) => Promise<void>;
+}
+
+function toEvent(row: EventRow): RoomEvent {
+  return {
+    stream_ordering: Number(row.stream_ordering),
+    event_id: row.event_id,
+    room_id: row.room_id,
+    type: row.type,
+    ...(row.state_key !== null ? { state_key: row.state_key } : {}),
+    sender: row.sender,
+    content: JSON.parse(row.content) as Record<string, unknown>,
+    origin_server_ts: Number(row.origin_server_ts),
+  };
+}
+
+const opaqueId = () => randomBytes(18).toString('base64url');
+
+/** Builds the rooms service. */
+export function createRoomsService(deps: RoomsDeps) {
+  const { store, bus, clock, serverName } = deps;
+  const systemUserId = `@${SYSTEM_LOCALPART}:${serverName}`;
+  const sharedAlias = `#shared:${serverName}`;
+  let sharedRoomId: string | undefined;
+
+  function row(room_id: string, sender: string, type: string, content: Record<string, unknown>, state_key: string | null, opts: SendOptions = {}): NewEventRow {
+    return {
+      event_id: `$${opaqueId()}`,
+      room_id,
+      type,
+      state_key,
+      sender,
+      content: JSON.stringify(content),
+      origin_server_ts: clock.now(),
+      txn_id: opts.txnId ?? null,
+      token_id: opts.tokenId ?? null,
+      membership: type === 'm.room.member' ? String(content.membership ?? '') : null,
+    };
+  }
+
+  async function persist(rows: NewEventRow[], check?: SendOptions['check']): Promise<RoomEvent[]> {
+    const orderings = await store.insertEvents(rows, check);
+    const events = rows.map(({ membership: _m, txn_id: _t, token_id: _k, ...r }, i) =>
+      toEvent({ ...r, txn_id: null, token_id: null, stream_ordering: orderings[i]! }),
+    );
+    for (const e of events) bus.publish({ kind: 'event', room_id: e.room_id, stream_ordering: e.stream_ordering, type: e.type });
+    return events;
+  }
+
+  const service = {
+    systemUserId,
+    sharedAlias,
+
+    /**
+     * Create a public room: `m.room.create`, the creator's join, power levels, join rules, and
+     * optional name and canonical alias, in one transaction.
+     */
+    async createRoom(input: { creator: string; alias?: string; name?: string; topic?: string }): Promise<string> {
+      const room_id = `!${opaqueId()}:${serverName}`;
+      await store.insertRoom(room_id, input.creator, clock.now(), input.alias);
+      const rows = [
+        row(room_id, input.creator, 'm.room.create', { creator: input.creator, room_version: '11' }, ''),
+        row(room_id, input.creator, 'm.room.member', { membership: 'join' }, input.creator),
+        row(room_id, input.creator, 'm.room.power_levels', { users: { [input.creator]: 100 }, users_default: 0, events_default: 0, state_default: 50 }, ''),
+        row(room_id, input.creator, 'm.room.join_rules', { join_rule: 'public' }, ''),
+        row(room_id, input.creator, 'm.room.history_visibility', { history_visibility: 'shared' }, ''),
+      ];
+      if (input.name) rows.push(row(room_id, input.creator, 'm.room.name', { name: input.name }, ''));
+      if (input.topic) rows.push(row(room_id, input.creator, 'm.room.topic', { topic: input.topic }, ''));
+      if (input.alias) rows.push(row(room_id, input.creator, 'm.room.canonical_alias', { alias: input.alias }, ''));
+      await persist(rows);
+      return room_id;
+    },
+
+    /** The shared room's id, creating the room (owned by the server user) on first call. */
+    async ensureSharedRoom(): Promise<string> {
+      if (sharedRoomId) return sharedRoomId;
+      sharedRoomId = await store.roomIdByAlias(sharedAlias);
+      if (!sharedRoomId) {
+        try {
+          sharedRoomId = await service.createRoom({ creator: systemUserId, alias: sharedAlias, name: 'Shared space', topic: 'The shared space of this Orrery.' });
+        } catch (error) {
+          // Another instance created it first.
+          sharedRoomId = await store.roomIdByAlias(sharedAlias);
+          if (!sharedRoomId) throw error;
+        }
+      }
+      return sharedRoomId;
+    },
+
+    /** Join `user_id` to `room_id` (no-op when already joined). */
+    async join(room_id: string, user_id: string): Promise<void> {
+      if ((await store.membershipOf(room_id, user_id)) === 'join') return;
+      await persist([row(room_id, user_id, 'm.room.member', { membership: 'join' }, user_id)]);
+    },
+
+    /** `content.membership` of `user_id` in `room_id`, or null. */
+    membershipOf: (room_id: string, user_id: string) => store.membershipOf(room_id, user_id),
+
+    /**
+     * Send a timeline event as `sender` (who must be joined). With `txnId`, a repeat returns the
+     * first event instead of storing a second one.
+     * @throws DomainError notJoined, or whatever `options.check` throws
+     */
+    async sendEvent(room_id: string, sender: string, type: string, content: Record<string, unknown>, options: SendOptions = {}): Promise<{ event: RoomEvent; duplicate: boolean }> {
+      if (options.txnId) {
+        const prior = await store.findEventByTxn(sender, options.txnId);
+        if (prior) return { event: toEvent(prior), duplicate: true };
+      }
+      if ((await store.membershipOf(room_id, sender)) !== 'join') throw new DomainError(RoomErrors.notJoined);
+      const [event] = await persist([row(room_id, sender, type, content, null, options)], options.check);
+      return { event: event!, duplicate: false };
+    },
+
+    /** Events of `types` strictly after stream position `after`, oldest first. */
+    async eventsAfter(room_id: string, types: string[], after: number, limit: number): Promise<RoomEvent[]> {
+      return (await store.eventsAfter(room_id, types, after, limit)).map(toEvent);
+    },
+    /** Events of `types` with `origin_server_ts` > `ts`, oldest first. */
+    async eventsAfterTs(room_id: string, types: string[], ts: number, limit: number): Promise<RoomEvent[]> {
+      return (await store.eventsAfterTs(room_id, types, ts, limit)).map(toEvent);
+    },
+    /** The newest `limit` events of `types`, returned oldest first. */
+    async latestEvents(room_id: string, types: string[], limit: number): Promise<RoomEvent[]> {
+      return (await store.latestEvents(room_id, types, limit)).map(toEvent).reverse();
+    },
+    /** Query helpers for atomic checks inside {@link SendOptions.check}. */
+    recentBySender: store.recentBySender,
+    recentByToken: store.recentByToken,
+
+    /**
+     * Resolve when an event of one of `types` lands in `room_id` after `after`, or after `timeoutMs`,
+     * or when `signal` aborts. Resolves `true` if woken by an event.
+     */
+    waitForEvent(room_id: string, after: number, timeoutMs: number, signal?: AbortSignal, types?: string[]): Promise<boolean> {
+      return new Promise((resolve) => {
+        let done = false;
+        const finish = (woken: boolean) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          unsubscribe();
+          signal?.removeEventListener('abort', onAbort);
+          resolve(woken);
+        };
+        const onAbort = () => finish(false);
+        const unsubscribe = bus.subscribe((n) => {
+          if (n.kind === 'event' && n.room_id === room_id && n.stream_ordering > after && (!types || types.includes(n.type))) finish(true);
+        });
+        const timer = setTimeout(() => finish(false), timeoutMs);
+        signal?.addEventListener('abort', onAbort);
+      });
+    },
+
+    /** Subscribe to every bus notification; returns the unsubscribe function. */
+    subscribe: (listener: (n: BusNotification) => void) => bus.subscribe(listener),
+
+    /** Mark `user_id` online now (a heartbeat, a post); publishes a presence change when it appears. */
+    async touchPresence(user_id: string, viaRuntime: boolean, windowMs: number): Promise<void> {
+      const now = clock.now();
+      const prior = await store.getPresence(user_id);
+      await store.upsertPresence({ user_id, presence: 'online', last_active_ts: now, status_msg: prior?.status_msg ?? null, via_runtime: viaRuntime ? 1 : (prior?.via_runtime ?? 0) });
+      const wasPresent = prior && prior.presence !== 'offline' && now - Number(prior.last_active_ts) <= windowMs;
+      if (!wasPresent) bus.publish({ kind: 'presence', user_id, present: true });
+    },
+
+    /** Remove `user_id`'s presence (clean shutdown, token expiry, revocation). */
+    async clearPresence(user_id: string): Promise<void> {
+      if ((await store.deletePresence(user_id)) > 0) bus.publish({ kind: 'presence', user_id, present: false });
+    },
+
+    /** Users seen within `windowMs`, newest first, at most 200. */
+    async listPresent(windowMs: number): Promise<PresenceState[]> {
+      const rows = await store.presentSince(clock.now() - windowMs, 200);
+      return rows.map((r) => ({
+        user_id: r.user_id,
+        presence: r.presence as PresenceState['presence'],
+        last_active_ts: Number(r.last_active_ts),
+        via_runtime: r.via_runtime === 1,
+      }));
+    },
+  };
+  return service;
+}
+
+/** The rooms service API. */
+export type RoomsService = ReturnType<typeof createRoomsService>;

@@ -1,0 +1,158 @@
+/**
+ * Rooms SQL: the only file that queries `rooms`, `events`, `current_state`, `room_aliases`, `presence`.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, EventsTable, PresenceTable } from '../store/schema.ts';
+
+/** An `events` row (content as JSON text). */
+export type EventRow = Selectable<EventsTable>;
+/** A `presence` row. */
+export type PresenceRow = Selectable<PresenceTable>;
+
+/** A new event to store; state events also update `current_state`. */
+export interface NewEventRow {
+  event_id: string;
+  room_id: string;
+  type: string;
+  state_key: string | null;
+  sender: string;
+  content: string;
+  origin_server_ts: number;
+  txn_id: string | null;
+  token_id: number | null;
+  membership: string | null;
+}
+
+/** Builds the rooms queries over `db`. */
+export function createRoomsStore(db: Kysely<Database>) {
+  return {
+    async insertRoom(room_id: string, creator: string, created_at: number, alias?: string): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('rooms').values({ room_id, creator, created_at }).execute();
+        if (alias) await trx.insertInto('room_aliases').values({ room_alias: alias, room_id }).execute();
+      });
+    },
+    roomIdByAlias: async (alias: string) =>
+      (await db.selectFrom('room_aliases').select('room_id').where('room_alias', '=', alias).executeTakeFirst())?.room_id,
+
+    /**
+     * Insert events in one transaction (state events update `current_state`); returns their
+     * stream orderings. `check` runs first inside the transaction (rate limits that must be atomic).
+     */
+    async insertEvents(rows: NewEventRow[], check?: (trx: Kysely<Database>) => Promise<void>): Promise<number[]> {
+      return db.transaction().execute(async (trx) => {
+        if (check) await check(trx);
+        const out: number[] = [];
+        for (const { membership, ...row } of rows) {
+          const r = await trx.insertInto('events').values(row).returning('stream_ordering').executeTakeFirstOrThrow();
+          out.push(Number(r.stream_ordering));
+          if (row.state_key !== null) {
+            await trx
+              .insertInto('current_state')
+              .values({ room_id: row.room_id, type: row.type, state_key: row.state_key, event_id: row.event_id, membership })
+              .onConflict((oc) =>
+                oc.columns(['room_id', 'type', 'state_key']).doUpdateSet({ event_id: row.event_id, membership }),
+              )
+              .execute();
+          }
+        }
+        return out;
+      });
+    },
+    findEventByTxn: (sender: string, txnId: string) =>
+      db.selectFrom('events').selectAll().where('sender', '=', sender).where('txn_id', '=', txnId).executeTakeFirst(),
+    membershipOf: async (room_id: string, user_id: string) =>
+      (
+        await db
+          .selectFrom('current_state')
+          .select('membership')
+          .where('room_id', '=', room_id)
+          .where('type', '=', 'm.room.member')
+          .where('state_key', '=', user_id)
+          .executeTakeFirst()
+      )?.membership ?? null,
+
+    /** Events of `types` in a room strictly after `afterStream`, oldest first. */
+    eventsAfter: (room_id: string, types: string[], afterStream: number, limit: number) =>
+      db
+        .selectFrom('events')
+        .selectAll()
+        .where('room_id', '=', room_id)
+        .where('type', 'in', types)
+        .where('stream_ordering', '>', afterStream)
+        .orderBy('stream_ordering')
+        .limit(limit)
+        .execute(),
+    /** Events of `types` with `origin_server_ts` after `ts` (legacy ISO cursors), oldest first. */
+    eventsAfterTs: (room_id: string, types: string[], ts: number, limit: number) =>
+      db
+        .selectFrom('events')
+        .selectAll()
+        .where('room_id', '=', room_id)
+        .where('type', 'in', types)
+        .where('origin_server_ts', '>', ts)
+        .orderBy('stream_ordering')
+        .limit(limit)
+        .execute(),
+    /** The newest `limit` events of `types`, newest first. */
+    latestEvents: (room_id: string, types: string[], limit: number) =>
+      db
+        .selectFrom('events')
+        .selectAll()
+        .where('room_id', '=', room_id)
+        .where('type', 'in', types)
+        .orderBy('stream_ordering', 'desc')
+        .limit(limit)
+        .execute(),
+    /** `sender`'s events of `type` in a room since `sinceTs`, newest first (rate limits, duplicates). */
+    recentBySender: (q: Kysely<Database>, room_id: string, type: string, sender: string, sinceTs: number, limit: number) =>
+      q
+        .selectFrom('events')
+        .select(['content', 'origin_server_ts', 'token_id'])
+        .where('room_id', '=', room_id)
+        .where('type', '=', type)
+        .where('sender', '=', sender)
+        .where('origin_server_ts', '>=', sinceTs)
+        .orderBy('stream_ordering', 'desc')
+        .limit(limit)
+        .execute(),
+    /** Events sent with token `token_id` since `sinceTs`, newest first. */
+    recentByToken: (q: Kysely<Database>, token_id: number, sinceTs: number, limit: number) =>
+      q
+        .selectFrom('events')
+        .select(['content', 'origin_server_ts', 'token_id'])
+        .where('token_id', '=', token_id)
+        .where('origin_server_ts', '>=', sinceTs)
+        .orderBy('stream_ordering', 'desc')
+        .limit(limit)
+        .execute(),
+
+    getPresence: (user_id: string) => db.selectFrom('presence').selectAll().where('user_id', '=', user_id).executeTakeFirst(),
+    async upsertPresence(row: PresenceRow): Promise<void> {
+      await db
+        .insertInto('presence')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('user_id').doUpdateSet({ presence: row.presence, last_active_ts: row.last_active_ts, via_runtime: row.via_runtime }),
+        )
+        .execute();
+    },
+    async deletePresence(user_id: string): Promise<number> {
+      const r = await db.deleteFrom('presence').where('user_id', '=', user_id).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+    /** Online users active since `sinceTs`, newest first, at most `limit`. */
+    presentSince: (sinceTs: number, limit: number) =>
+      db
+        .selectFrom('presence')
+        .selectAll()
+        .where('presence', '!=', 'offline')
+        .where('last_active_ts', '>=', sinceTs)
+        .orderBy('last_active_ts', 'desc')
+        .limit(limit)
+        .execute(),
+  };
+}
+
+/** The rooms store's API. */
+export type RoomsStore = ReturnType<typeof createRoomsStore>;

@@ -1,0 +1,28 @@
+/**
+ * Rooms vocabulary (Matrix client-server spec names).
+ * - event: `{event_id, room_id, type, state_key?, sender, content, origin_server_ts}` plus Orrery's
+ *   global `stream_ordering`, the cursor of every feed and sync.
+ * - state event: an event with a `state_key`; the newest per (type, state_key) is the room's current state.
+ * - membership: `content.membership` of `m.room.member` (join, leave, invite, ban).
+ * - presence: `online | unavailable | offline` with `last_active_ts` (ms).
+ */
+
+/** A stored event. `content` is parsed JSON. */
+export interface RoomEvent {
+  stream_ordering: number;
+  event_id: string;
+  room_id: string;
+  type: string;
+  state_key?: string;
+  sender: string;
+  content: Record<string, unknown>;
+  origin_server_ts: number;
+}
+
+/** A user's presence row. */
+export interface PresenceState {
+  user_id: string;
+  presence: 'online' | 'unavailable' | 'offline';
+  last_active_ts: number;
+  via_runtime: boolean;
+}
