@@ -42,7 +42,7 @@ const WEB = { missing: RuntimeErrors.unauthorized, invalid: RuntimeErrors.unauth
 const Ok = z.object({ ok: z.literal(true) });
 const FeedMessage = z.object({ id: z.number(), user_id: z.string(), username: z.string(), content: z.string(), created_at: z.string() });
 /** Bodies are validated loosely: the original's rules (e.g. non-string content → `empty content`) apply in the service. */
-const AnyBody = z.record(z.string(), z.unknown()).optional();
+const AnyBody = z.record(z.string(), z.unknown()).nullish();
 
 function principalOf(request: FastifyRequest): Principal {
   return request.principal!;

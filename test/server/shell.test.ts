@@ -24,7 +24,7 @@ describe('server shell', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.status, 'ok');
     assert.equal(r.body.mode, 'runtime');
-    assert.deepEqual(r.body.modules, ['accounts', 'web']);
+    assert.deepEqual(r.body.modules, ['accounts', 'runtime', 'web']);
     assert.match(r.body.version, /^\d+\.\d+\.\d+/);
     assert.equal(typeof r.body.uptime_s, 'number');
     assert.deepEqual(r.body.checks, { database: 'ok' });

@@ -1,0 +1,225 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from '../helpers/client.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { ManualClock } from '../../src/lib/clock.ts';
+import { linkedUser, type LinkedUser } from './helpers.ts';
+
+describe('feed (research §8 items 19-20, with Orrery fixes)', () => {
+  let s: TestServer;
+  let u: LinkedUser;
+  const clock = new ManualClock();
+  before(async () => {
+    s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_MAX_PER_MINUTE: '1000', RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000' }, { clock });
+    u = await linkedUser(s, 'feeder');
+    // Five messages share one created_at; then five more, 1 s apart.
+    for (let i = 0; i < 5; i++) assert.equal((await u.bot.post('/api/runtime/shared', { content: `same-ts ${i}` })).status, 200);
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1000);
+      await u.bot.post('/api/runtime/shared', { content: `later ${i}` });
+    }
+  });
+  after(() => s.close());
+
+  test('items have exactly id,user_id,username,content,created_at; ascending; default limit 40; clamped 1..100', async () => {
+    const r = await u.bot.get('/api/runtime/feed?limit=3');
+    assert.equal(r.status, 200);
+    assert.deepEqual(Object.keys(r.body.messages[0]).sort(), ['content', 'created_at', 'id', 'user_id', 'username']);
+    assert.equal(r.body.messages[0].username, 'feeder');
+    assert.equal(r.body.messages[0].user_id, u.userId);
+    // No cursor: the newest page (fix of §7.5), still ascending.
+    assert.deepEqual(r.body.messages.map((m: { content: string }) => m.content), ['later 2', 'later 3', 'later 4']);
+    assert.equal((await u.bot.get('/api/runtime/feed?limit=0')).body.messages.length, 1);
+    assert.equal((await u.bot.get('/api/runtime/feed?limit=abc')).body.messages.length, 10);
+    assert.equal((await u.bot.get('/api/runtime/feed?limit=1000')).body.messages.length, 10);
+  });
+
+  test('the compound cursor pages strictly forward, also through messages with the same created_at', async () => {
+    const first = await u.bot.get('/api/runtime/feed?after=1970-01-01T00:00:00.000Z&limit=2');
+    assert.deepEqual(first.body.messages.map((m: { content: string }) => m.content), ['same-ts 0', 'same-ts 1']);
+    const c = first.body.nextCursor as string;
+    assert.match(c, /^\d{4}-\d\d-\d\dT.*\|\d+$/);
+    const second = await u.bot.get(`/api/runtime/feed?after=${encodeURIComponent(c)}&limit=2`);
+    assert.deepEqual(second.body.messages.map((m: { content: string }) => m.content), ['same-ts 2', 'same-ts 3']);
+    assert.equal(second.body.messages[0].created_at, first.body.messages[1].created_at, 'same created_at, larger id');
+    const seen = new Set<number>();
+    let cursor = '1970-01-01T00:00:00.000Z';
+    for (let i = 0; i < 20; i++) {
+      const page = await u.bot.get(`/api/runtime/feed?after=${encodeURIComponent(cursor)}&limit=3`);
+      for (const m of page.body.messages) {
+        assert.ok(!seen.has(m.id), 'no repeats');
+        seen.add(m.id);
+      }
+      if (page.body.messages.length === 0) {
+        assert.equal(page.body.nextCursor, cursor, 'an empty page echoes the cursor');
+        break;
+      }
+      cursor = page.body.nextCursor;
+    }
+    assert.equal(seen.size, 10);
+  });
+
+  test('legacy ISO cursor, opaque stream cursor, invalid cursor → 400', async () => {
+    const all = (await u.bot.get('/api/runtime/feed')).body.messages;
+    const iso = new Date(Date.parse(all[6].created_at)).toISOString();
+    const legacy = await u.bot.get(`/api/runtime/feed?after=${encodeURIComponent(iso)}`);
+    assert.deepEqual(legacy.body.messages.map((m: { content: string }) => m.content), ['later 2', 'later 3', 'later 4']);
+    const stream = await u.bot.get(`/api/runtime/feed?after=s${all[8].id}`);
+    assert.deepEqual(stream.body.messages.map((m: { content: string }) => m.content), ['later 4']);
+    for (const bad of ['garbage', 'nope|1', '2026-01-01T00:00:00Z|1) or (1=1']) {
+      const r = await u.bot.get(`/api/runtime/feed?after=${encodeURIComponent(bad)}`);
+      assert.equal(r.status, 400, bad);
+      assert.equal(r.body.error, 'invalid cursor');
+    }
+  });
+
+  test('a web session can read the feed too; no credential → missing token', async () => {
+    assert.equal((await u.web.get('/api/runtime/feed')).status, 200);
+    assert.equal((await new Client(s.url).get('/api/runtime/feed')).body.error, 'missing token');
+  });
+});
+
+describe('shared posts (research §8 items 21-24, with Orrery fixes)', () => {
+  let s: TestServer;
+  const clock = new ManualClock();
+  before(async () => {
+    s = await startTestServer({ RUNTIME_SHARED_DUPLICATE_WINDOW_MS: '120000' }, { clock });
+  });
+  after(() => s.close());
+
+  test('21. empty → 400; stored trimmed, ≤ 2000 chars, under the server-side username; returns the id', async () => {
+    const u = await linkedUser(s, 'poster');
+    for (const content of ['', '   ', 5, null]) {
+      const r = await u.bot.post('/api/runtime/shared', { content });
+      assert.equal(r.status, 400);
+      assert.equal(r.body.error, 'empty content');
+    }
+    const r = await u.bot.post('/api/runtime/shared', { content: `  ${'x'.repeat(2500)}  `, username: 'spoofed' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.ok, true);
+    assert.equal(typeof r.body.id, 'number');
+    assert.match(r.body.event_id, /^\$/);
+    const m = (await u.bot.get('/api/runtime/feed?limit=1')).body.messages[0];
+    assert.equal(m.id, r.body.id);
+    assert.equal(m.content.length, 2000);
+    assert.equal(m.username, 'poster');
+  });
+
+  test('22-23. cooldown 1.5 s → 429 cooldown; the 21st post of a token within 60 s → 429', async () => {
+    const u = await linkedUser(s, 'limited');
+    assert.equal((await u.bot.post('/api/runtime/shared', { content: 'one' })).status, 200);
+    const cool = await u.bot.post('/api/runtime/shared', { content: 'two' });
+    assert.equal(cool.status, 429);
+    assert.equal(cool.body.error, 'rate limited');
+    assert.equal(cool.body.reason, 'cooldown');
+    assert.ok(cool.body.retry_after_ms >= 50 && cool.body.retry_after_ms <= 1500);
+    assert.ok(Number(cool.headers.get('retry-after')) >= 1);
+    for (let i = 0; i < 19; i++) {
+      clock.advance(1600);
+      assert.equal((await u.bot.post('/api/runtime/shared', { content: `msg ${i}` })).status, 200, `post ${i}`);
+    }
+    clock.advance(1600);
+    const many = await u.bot.post('/api/runtime/shared', { content: 'twenty-first' });
+    assert.equal(many.status, 429);
+    assert.equal(many.body.reason, 'too many runtime shared posts');
+    assert.equal(many.body.retry_after_ms, 60000);
+  });
+
+  test('limits are per token: a second bot of the same account, and the web, have budgets of their own', async () => {
+    const u = await linkedUser(s, 'twobots');
+    const code = (await u.web.post('/api/runtime/invite/create', {})).body.code;
+    const bot2 = new Client(s.url);
+    bot2.bearer = (await u.web.post('/api/runtime/invite/claim', { code })).body.token;
+    assert.equal((await u.bot.post('/api/runtime/shared', { content: 'from bot one' })).status, 200);
+    assert.equal((await bot2.post('/api/runtime/shared', { content: 'from bot two' })).status, 200, 'no shared cooldown');
+    assert.equal((await u.web.post('/api/runtime/shared', { content: 'from the web' })).status, 200);
+    assert.equal((await u.bot.post('/api/runtime/shared', { content: 'again bot one' })).status, 429, 'but each token has its own cooldown');
+  });
+
+  test('24. the same text (case and spacing aside) within the 120 s window → 409, honoured beyond 60 s', async () => {
+    const u = await linkedUser(s, 'dupe');
+    assert.equal((await u.bot.post('/api/runtime/shared', { content: 'Hello   World' })).status, 200);
+    clock.advance(90_000);
+    const dup = await u.bot.post('/api/runtime/shared', { content: 'hello world' });
+    assert.equal(dup.status, 409);
+    assert.deepEqual([dup.body.error, dup.body.reason], ['duplicate content', 'same message sent too recently']);
+    clock.advance(31_000);
+    assert.equal((await u.bot.post('/api/runtime/shared', { content: 'hello world' })).status, 200);
+  });
+
+  test('Idempotency-Key: a retry returns the first post and stores nothing new', async () => {
+    const u = await linkedUser(s, 'idem');
+    const a = await u.bot.post('/api/runtime/shared', { content: 'once only' }, { 'idempotency-key': 'k-1' });
+    clock.advance(5000);
+    const b = await u.bot.post('/api/runtime/shared', { content: 'once only' }, { 'idempotency-key': 'k-1' });
+    assert.equal(b.status, 200);
+    assert.equal(b.body.id, a.body.id);
+    assert.equal(b.body.idempotent, true);
+    const mine = (await u.bot.get('/api/runtime/feed?limit=100')).body.messages.filter((m: { content: string }) => m.content === 'once only');
+    assert.equal(mine.length, 1);
+  });
+});
+
+describe('live delivery', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(() => s.close());
+
+  test('feed?wait= returns as soon as a message arrives', async () => {
+    const u = await linkedUser(s, 'waiter');
+    const other = await linkedUser(s, 'talker');
+    const cursor = (await u.bot.get('/api/runtime/feed')).body.streamCursor ?? 's0';
+    const started = Date.now();
+    const pending = u.bot.get(`/api/runtime/feed?after=${cursor}&wait=10000`);
+    await new Promise((r) => setTimeout(r, 200));
+    await other.bot.post('/api/runtime/shared', { content: 'wake up' });
+    const r = await pending;
+    const elapsed = Date.now() - started;
+    assert.deepEqual(r.body.messages.map((m: { content: string }) => m.content), ['wake up']);
+    assert.ok(elapsed < 2000, `returned after ${elapsed} ms`);
+    const empty = await u.bot.get(`/api/runtime/feed?after=${r.body.streamCursor}&wait=300`);
+    assert.deepEqual(empty.body.messages, []);
+  });
+
+  test('SSE stream: messages with id cursors, presence changes, Last-Event-ID resume', async () => {
+    const u = await linkedUser(s, 'streamer');
+    const other = await linkedUser(s, 'speaker');
+    const controller = new AbortController();
+    const res = await fetch(`${s.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${u.token}` }, signal: controller.signal });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    const until = async (re: RegExp) => {
+      const deadline = Date.now() + 5000;
+      while (!re.test(text) && Date.now() < deadline) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      assert.match(text, re);
+    };
+    await until(/: connected/);
+    await other.bot.post('/api/runtime/shared', { content: 'live message' });
+    await until(/event: message\ndata: .*live message/);
+    const id = /id: (s\d+)\nevent: message\ndata: .*live message/.exec(text)![1]!;
+    await other.bot.req('DELETE', '/api/runtime/presence');
+    await until(/event: presence\ndata: \{"userId":"@speaker:localhost","username":"speaker","present":false\}/);
+    controller.abort();
+
+    await new Promise((r) => setTimeout(r, 1600));
+    await other.bot.post('/api/runtime/shared', { content: 'while away' });
+    const resumed = await fetch(`${s.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${u.token}`, 'last-event-id': id } });
+    const r2 = resumed.body!.getReader();
+    let t2 = '';
+    const deadline = Date.now() + 5000;
+    while (!/while away/.test(t2) && Date.now() < deadline) t2 += new TextDecoder().decode((await r2.read()).value);
+    assert.match(t2, /while away/);
+    assert.doesNotMatch(t2, /live message/, 'resume starts after the last seen id');
+    await r2.cancel();
+    const bad = await fetch(`${s.url}/api/runtime/stream?after=junk`, { headers: { authorization: `Bearer ${u.token}` } });
+    assert.equal(bad.status, 400);
+  });
+});
