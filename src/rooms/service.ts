@@ -4,13 +4,11 @@
  * waiting readers through the {@link EventBus}. Knows nothing of HTTP.
  */
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
-import type { Database } from '../store/schema.ts';
 import type { BusNotification, EventBus } from './event-bus.ts';
 import { RoomErrors } from './errors.ts';
-import type { EventRow, NewEventRow, RoomsStore } from './store.ts';
+import type { EventRow, NewEventRow, RoomsStore, StoreTx } from './store.ts';
 import type { PresenceState, RoomEvent } from './types.ts';
 
 /** What the rooms service needs. */
@@ -31,7 +29,7 @@ export interface SendOptions {
   /** The access/runtime token that sent it (rate limits per token). */
   tokenId?: number;
   /** Runs inside the insert transaction before the insert; throw to refuse (atomic rate limits). */
-  check?: (trx: Kysely<Database>) => Promise<void>;
+  check?: (trx: StoreTx) => Promise<void>;
 }
 
 function toEvent(row: EventRow): RoomEvent {

@@ -4,6 +4,9 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, EventsTable, PresenceTable } from '../store/schema.ts';
 
+/** A transaction handle passed to atomic checks; opaque to services. */
+export type StoreTx = Kysely<Database>;
+
 /** An `events` row (content as JSON text). */
 export type EventRow = Selectable<EventsTable>;
 /** A `presence` row. */
