@@ -7,6 +7,7 @@ import { VERSION } from '../lib/paths.ts';
 import { startCommand } from './start.ts';
 import { migrateCommand } from './migrate.ts';
 import { adminCommand } from './admin.ts';
+import { connectCommand } from '../connect/main.ts';
 
 const program = new Command('orrery')
   .description('Orrery: a self-hosted runtime where bots and agents live.')
@@ -16,5 +17,6 @@ const program = new Command('orrery')
 program.addCommand(startCommand());
 program.addCommand(migrateCommand());
 program.addCommand(adminCommand());
+program.addCommand(connectCommand());
 
 await program.parseAsync(process.argv);

@@ -87,6 +87,15 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
     async (request) => runtime.claimInvite(principalOf(request).user, request.body?.code, request.body?.label),
   );
 
+  r.get(
+    '/me',
+    {
+      config: { auth: 'runtime', authErrors: TOKEN },
+      schema: { tags, summary: "The runtime token's own user (bots use it to never answer themselves)", response: { 200: z.object({ userId: z.string(), username: z.string() }) } },
+    },
+    async (request) => ({ userId: principalOf(request).user.userId, username: principalOf(request).user.localpart }),
+  );
+
   r.post(
     '/presence',
     { config: { auth: 'runtime', authErrors: TOKEN }, schema: { tags, summary: 'Heartbeat', body: AnyBody, response: { 200: Ok } } },

@@ -1,0 +1,290 @@
+/**
+ * The bring-your-own bot (seed 000 "Generic Runtime Bot Script"; research/kozmos.md §3): heartbeat,
+ * read the shared space, reply when triggered, clear presence on shutdown.
+ *
+ * Fixes over the original (§3.3-3.4): it knows its own user id from the token, so it never answers
+ * itself; the cursor advances only after a message is handled, so a failing model call or post is
+ * retried (with backoff, honouring 429 `retry_after_ms`) instead of lost; handled ids and the cursor
+ * persist in a state file, so a restart neither re-answers nor misses what came while it was down;
+ * with the server's event stream it learns of a message within milliseconds (the stream wakes it,
+ * the feed is read from its cursor, so there is one reading path and no gap).
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { createParser } from 'eventsource-parser';
+import type { LlmProvider } from '../llm/types.ts';
+import { LlmError } from '../llm/types.ts';
+import { createRuntimeClient, RuntimeHttpError } from './client.ts';
+import { triggerRegexOf, type ConnectOptions } from './options.ts';
+import { loadState, MAX_HANDLED, saveState } from './state.ts';
+
+/** A feed message as the server sends it. */
+interface FeedMessage {
+  id: number | string;
+  user_id: string;
+  username: string;
+  content: string;
+  created_at: string;
+}
+
+/** What the bot needs from its process. */
+export interface BotDeps {
+  options: ConnectOptions;
+  llm: LlmProvider;
+  /** One log line (the bot adds the UTC timestamp). */
+  write?: (line: string) => void;
+  /** Called to end the process (tests replace it). */
+  exit?: (code: number) => void;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC, as the original's log lines. */
+export function timestamp(date = new Date()): string {
+  return date.toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** The original's reply format: `<sender>: <reply>`, whitespace collapsed, at most 420 chars. */
+export function formatReply(sender: string, reply: string): string {
+  const text = reply.replace(/\s+/g, ' ').trim().slice(0, 420) || '...';
+  return `${sender || 'user'}: ${text}`;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+/** A failure worth retrying later: the message stays unhandled and the cursor does not move. */
+class TransientFailure extends Error {}
+
+/** Build the bot. `run()` resolves only when the bot stops. */
+export function createConnectBot(deps: BotDeps) {
+  const o = deps.options;
+  const write = deps.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const exit = deps.exit ?? ((code: number) => process.exit(code));
+  const log = (msg: string) => write(`[${timestamp()}] ${msg}`);
+  const client = createRuntimeClient(o.baseUrl, o.token);
+  const trigger = triggerRegexOf(o);
+  const stateFile =
+    o.stateFile ?? path.resolve(`.orrery-connect-${createHash('sha256').update(o.token).digest('hex').slice(0, 12)}.json`);
+  const stopController = new AbortController();
+  let stopping = false;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let me: { userId: string; username: string } | null = null;
+  const state = loadState(stateFile);
+  const handled = new Set(state.handled);
+  let cursor = state.cursor ?? new Date(Date.now() - o.lookbackSeconds * 1000).toISOString();
+
+  function markHandled(m: FeedMessage): void {
+    const id = Number(m.id);
+    handled.add(id);
+    state.handled.push(id);
+    if (state.handled.length > MAX_HANDLED) handled.delete(state.handled.shift()!);
+  }
+
+  function unauthorized(): never {
+    log('token unauthorized, exiting.');
+    clearInterval(heartbeatTimer);
+    stopping = true;
+    stopController.abort();
+    exit(1);
+    throw new Error('exited');
+  }
+
+  async function heartbeat(): Promise<void> {
+    try {
+      await client.request('POST', '/api/runtime/presence');
+      log('heartbeat ok');
+    } catch (error) {
+      log(`heartbeat fail: ${(error as Error).message}`);
+    }
+  }
+
+  /** Run `fn` until it succeeds; permanent errors rethrow, transient ones back off (429: as told). */
+  async function retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    let delay = 500;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (error instanceof RuntimeHttpError && error.status === 401) unauthorized();
+        const status = error instanceof RuntimeHttpError || error instanceof LlmError ? error.status : undefined;
+        const transient = status === undefined || status === 0 || status === 408 || status === 429 || status >= 500;
+        if (!transient) throw error;
+        if (stopping) throw new TransientFailure(`${what}: stopping`);
+        if (attempt >= 6) throw new TransientFailure(`${what}: ${(error as Error).message}`);
+        const wait = error instanceof RuntimeHttpError && error.retryAfterMs !== undefined ? error.retryAfterMs : delay;
+        log(`${what} retry in ${wait} ms: ${(error as Error).message}`);
+        await sleep(wait, stopController.signal);
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
+  }
+
+  async function handle(m: FeedMessage): Promise<void> {
+    const id = Number(m.id);
+    if (!Number.isFinite(id) || handled.has(id)) return;
+    const sender = String(m.username ?? '').trim();
+    const content = String(m.content ?? '').trim();
+    const own = (me && m.user_id === me.userId) || (o.username && sender.toLowerCase() === o.username.toLowerCase());
+    if (!content || own || !(o.replyAll || trigger.test(content))) return markHandled(m);
+    try {
+      const reply = await retrying('model', () =>
+        deps.llm.generate({ system: o.systemPrompt, input: `${sender || 'user'}: ${content}`, maxOutputTokens: 180, signal: stopController.signal }),
+      );
+      await retrying('post', () =>
+        client.request('POST', '/api/runtime/shared', { content: formatReply(sender, reply) }, { 'idempotency-key': `reply-${id}` }),
+      );
+      log(`replied to ${sender || 'user'}`);
+    } catch (error) {
+      if (error instanceof TransientFailure) throw error;
+      // Permanent refusals (e.g. 400, 409 duplicate) cannot be fixed by retrying: log and move on.
+      log(`reply fail: ${(error as Error).message}`);
+    }
+    markHandled(m);
+  }
+
+  /** Read and handle every message after the cursor, page by page. */
+  async function drainFeed(): Promise<void> {
+    for (;;) {
+      const page = await retrying('feed', () =>
+        client.request<{ messages: FeedMessage[]; nextCursor: string | null }>(
+          'GET',
+          `/api/runtime/feed?after=${encodeURIComponent(cursor)}&limit=${o.feedLimit}`,
+        ),
+      );
+      for (const m of page.messages) {
+        if (stopping) return;
+        await handle(m);
+        cursor = `${m.created_at}|${m.id}`;
+        state.cursor = cursor;
+        saveState(stateFile, state);
+      }
+      if (page.messages.length < o.feedLimit) return;
+    }
+  }
+
+  let draining: Promise<void> | null = null;
+  let again = false;
+  /** Coalesced, serialized drains: a wake-up during a drain runs one more drain after it. */
+  function wake(): Promise<void> {
+    if (draining) {
+      again = true;
+      return draining;
+    }
+    draining = (async () => {
+      do {
+        again = false;
+        await drainFeed();
+      } while (again && !stopping);
+    })().finally(() => {
+      draining = null;
+    });
+    return draining;
+  }
+
+  /** Follow the server's event stream; each message event wakes a drain. Returns when it ends. */
+  async function followStream(): Promise<void> {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    stopController.signal.addEventListener('abort', abort);
+    let failure: unknown = null;
+    try {
+      const res = await fetch(`${o.baseUrl}/api/runtime/stream`, {
+        headers: { authorization: `Bearer ${o.token}`, accept: 'text/event-stream' },
+        signal: controller.signal,
+      });
+      if (res.status === 401) unauthorized();
+      if (!res.ok || !res.body) throw new RuntimeHttpError(`stream http ${res.status}`, res.status, null);
+      log('stream connected');
+      const parser = createParser({
+        onEvent(event) {
+          if (event.event === 'message') {
+            wake().catch((error: unknown) => {
+              failure = error;
+              controller.abort();
+            });
+          }
+        },
+      });
+      await wake();
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+    } catch (error) {
+      if (!failure && !stopping) throw error;
+    } finally {
+      stopController.signal.removeEventListener('abort', abort);
+    }
+    if (failure) throw failure;
+  }
+
+  async function serverOffersStream(): Promise<boolean> {
+    try {
+      const spec = await client.request<{ endpoints?: { stream?: string } }>('GET', '/api/runtime/spec');
+      return typeof spec?.endpoints?.stream === 'string';
+    } catch {
+      return false;
+    }
+  }
+
+  return {
+    stateFile,
+
+    /** Run until stopped. */
+    async run(): Promise<void> {
+      log(`runtime start user=${o.username || '(unknown)'} trigger=${o.triggerName}`);
+      log(`model=${deps.llm.model} heartbeat=${o.heartbeatSeconds}s poll=${o.pollSeconds}s replyAll=${o.replyAll}`);
+      try {
+        me = await client.request<{ userId: string; username: string }>('GET', '/api/runtime/me');
+        log(`identity user_id=${me.userId} username=${me.username}`);
+      } catch (error) {
+        if (error instanceof RuntimeHttpError && error.status === 401) unauthorized();
+        log('identity unknown (server has no /api/runtime/me); self-filtering by --username');
+      }
+      heartbeatTimer = setInterval(() => void heartbeat(), o.heartbeatSeconds * 1000);
+      await heartbeat();
+      const useStream = o.stream ?? (await serverOffersStream());
+      log(`mode=${useStream ? 'stream' : 'poll'} state=${stateFile}`);
+      let backoff = 1000;
+      while (!stopping) {
+        try {
+          if (useStream) await followStream();
+          else {
+            await wake();
+            await sleep(o.pollSeconds * 1000, stopController.signal);
+          }
+          backoff = 1000;
+        } catch (error) {
+          if (stopping) break;
+          log(`loop fail: ${(error as Error).message}`);
+          await sleep(backoff, stopController.signal);
+          backoff = Math.min(backoff * 2, 30_000);
+        }
+      }
+    },
+
+    /** Clean shutdown: clear presence, then exit 0 (once). */
+    async stop(signal: string): Promise<void> {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(heartbeatTimer);
+      stopController.abort();
+      log(`${signal} received, clearing presence...`);
+      try {
+        await client.request('DELETE', '/api/runtime/presence');
+        log('presence cleared');
+      } catch (error) {
+        log(`presence clear fail: ${(error as Error).message}`);
+      }
+      exit(0);
+    },
+  };
+}
