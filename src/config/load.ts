@@ -22,6 +22,8 @@ export interface Config {
   host: string;
   /** Public origin without trailing slash, e.g. `http://localhost:5053`. */
   baseUrl: string;
+  /** `BASE_URL` when set; otherwise links are built from each request's own origin. */
+  publicOrigin: string | undefined;
   dataPath: string;
   /** `undefined` selects the embedded SQLite database under {@link Config.dataPath}. */
   databaseUrl: string | undefined;
@@ -97,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     adminPort: e.ADMIN_PORT,
     host: e.HOST,
     baseUrl: e.BASE_URL ?? `http://localhost:${e.PORT}`,
+    publicOrigin: e.BASE_URL,
     dataPath,
     databaseUrl: e.DATABASE_URL,
     serverModes,

@@ -120,7 +120,7 @@ export const OPTION_DOCS: Record<keyof EnvInput, string> = {
   PORT: 'Main HTTP port (API, UI).',
   ADMIN_PORT: 'Admin port (stats, drain, Prometheus metrics), always bound to 127.0.0.1.',
   HOST: 'Interface the main port binds to.',
-  BASE_URL: 'Public origin used in links (invites, spec). Default: `http://localhost:<PORT>`.',
+  BASE_URL: 'Public origin used in links (invites, spec, OpenAPI servers). Unset: each request\'s own origin (OpenAPI: `http://localhost:<PORT>`).',
   DATA_PATH: 'Folder for the embedded SQLite database and the generated development secret.',
   DATABASE_URL: 'Unset: embedded SQLite under DATA_PATH. `postgres://…`: PostgreSQL.',
   SERVER_MODE: 'Modules to load: `runtime` (all), `agent`, `debugger`, `embodiment`, or a comma list.',

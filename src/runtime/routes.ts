@@ -29,6 +29,8 @@ import type { RuntimeService } from './service.ts';
 /** Options of {@link runtimeRoutes}. */
 export interface RuntimeRoutesOptions {
   runtime: RuntimeService;
+  /** `BASE_URL` when configured; otherwise each request's own origin is used (as the original). */
+  publicOrigin: string | undefined;
 }
 
 const BOOTSTRAP_HEADER = 'x-kozmos-bootstrap-key';
@@ -52,6 +54,7 @@ function principalOf(request: FastifyRequest): Principal {
 export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOptions): Promise<void> {
   const { runtime } = opts;
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const originOf = (request: FastifyRequest) => opts.publicOrigin ?? `${request.protocol}://${request.host}`;
   const tags = ['runtime'];
 
   // Bots send `Content-Type: application/json` with an empty body on heartbeats; treat it as no body.
@@ -73,18 +76,18 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
     if (!runtime.checkBootstrapKey(typeof key === 'string' ? key : undefined)) throw new DomainError(RuntimeErrors.unauthorized);
   }
 
-  r.get('/spec', { schema: { tags, summary: 'Discovery document (public)' } }, async () => runtime.spec());
+  r.get('/spec', { schema: { tags, summary: 'Discovery document (public)' } }, async (request) => runtime.spec(originOf(request)));
 
   r.post(
     '/invite/create',
     { config: { auth: 'user', authErrors: SESSION }, schema: { tags, summary: 'Create a one-time invite (ttlMinutes 1-60, default 10)', body: AnyBody } },
-    async (request) => runtime.createInvite(principalOf(request).user.userId, request.body?.ttlMinutes),
+    async (request) => runtime.createInvite(originOf(request), principalOf(request).user.userId, request.body?.ttlMinutes),
   );
 
   r.post(
     '/invite/claim',
     { config: { auth: 'user', authErrors: CLAIM }, schema: { tags, summary: 'Claim an invite for a kzrt_ token bound to your account', body: AnyBody } },
-    async (request) => runtime.claimInvite(principalOf(request).user, request.body?.code, request.body?.label),
+    async (request) => runtime.claimInvite(originOf(request), principalOf(request).user, request.body?.code, request.body?.label),
   );
 
   r.get(

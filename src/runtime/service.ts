@@ -27,7 +27,7 @@ export interface RuntimeDeps {
   accounts: AccountsService;
   rooms: RoomsService;
   clock: Clock;
-  config: Pick<Config, 'baseUrl' | 'runtime'>;
+  config: Pick<Config, 'runtime'>;
 }
 
 /** Token kind of runtime tokens in accounts' token table. */
@@ -87,7 +87,6 @@ const normalise = (text: string) => text.replace(/\s+/g, ' ').trim().toLowerCase
 export function createRuntimeService(deps: RuntimeDeps) {
   const { store, accounts, rooms, clock, config } = deps;
   const limits = config.runtime;
-  const origin = config.baseUrl;
 
   async function mintToken(userId: string, label: string, lastUsedAt: number | null): Promise<string> {
     const { token } = await accounts.createAccessToken(userId, {
@@ -150,8 +149,8 @@ export function createRuntimeService(deps: RuntimeDeps) {
       return { user, via: 'runtime_token', tokenId: record.tokenId };
     },
 
-    /** The public discovery document (research §1.2), with one presence window (fix §7.1). */
-    spec() {
+    /** The public discovery document (research §1.2), with one presence window (fix §7.1). `origin`: public origin. */
+    spec(origin: string) {
       const e = (p: string) => `${origin}${p}`;
       return {
         protocol: 'kozmos-runtime-v1',
@@ -190,8 +189,8 @@ export function createRuntimeService(deps: RuntimeDeps) {
       };
     },
 
-    /** Create a one-time invite; `ttlMinutes` is clamped to [1, 60], default 10 (fractions kept). */
-    async createInvite(userId: string, ttlMinutes: unknown): Promise<{ code: string; url: string; specUrl: string; expiresAt: string }> {
+    /** Create a one-time invite (links under `origin`); `ttlMinutes` is clamped to [1, 60], default 10 (fractions kept). */
+    async createInvite(origin: string, userId: string, ttlMinutes: unknown): Promise<{ code: string; url: string; specUrl: string; expiresAt: string }> {
       const n = Number(ttlMinutes ?? 10);
       const ttl = Number.isFinite(n) ? Math.min(60, Math.max(1, n)) : 10;
       const code = randomToken(INVITE_PREFIX, 18);
@@ -220,7 +219,7 @@ export function createRuntimeService(deps: RuntimeDeps) {
      * claims exactly one wins. Mints a `kzrt_` token (shown once) and marks the claimer present.
      * @throws DomainError missingInviteCode | invalidInvite | inviteExpired | inviteUsed | claimFailed
      */
-    async claimInvite(user: User, rawCode: unknown, label: unknown) {
+    async claimInvite(origin: string, user: User, rawCode: unknown, label: unknown) {
       const code = typeof rawCode === 'string' ? rawCode.trim() : '';
       if (!code) throw new DomainError(RuntimeErrors.missingInviteCode);
       const invite = await store.findInviteByHash(sha256Hex(code));

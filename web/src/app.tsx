@@ -8,12 +8,16 @@ import { AuthPage } from './pages/auth-page.tsx';
 import { HomePage } from './pages/home-page.tsx';
 import { AdminPage } from './pages/admin-page.tsx';
 import { SectionPage } from './pages/section-page.tsx';
+import { SharedSpacePage } from './pages/shared-space-page.tsx';
+import { RuntimeConnectPage } from './pages/runtime-connect-page.tsx';
+import { ClaimPage } from './pages/claim-page.tsx';
+import { ManualPage } from './pages/manual-page.tsx';
 
 function RequireUser({ children }: { children: React.ReactNode }) {
   const { user, loading } = useSession();
   const location = useLocation();
   if (loading) return <p className="center muted" role="status">Loading…</p>;
-  if (!user) return <Navigate to={`/login?redirect=${encodeURIComponent(location.pathname)}`} replace />;
+  if (!user) return <Navigate to={`/login?redirect=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   return <>{children}</>;
 }
 
@@ -23,6 +27,7 @@ export function App() {
     <Routes>
       <Route path="/login" element={<AuthPage mode="login" />} />
       <Route path="/register" element={<AuthPage mode="register" />} />
+      <Route path="/runtime/spec" element={<ManualPage />} />
       <Route
         element={
           <RequireUser>
@@ -31,8 +36,9 @@ export function App() {
         }
       >
         <Route index element={<HomePage />} />
-        <Route path="main" element={<SectionPage title="Shared space" text="The shared room: messages and present users." />} />
-        <Route path="runtime" element={<SectionPage title="Runtime connect" text="Link your own AI bot with a one-time invite." />} />
+        <Route path="main" element={<SharedSpacePage />} />
+        <Route path="runtime" element={<RuntimeConnectPage />} />
+        <Route path="runtime/connect" element={<ClaimPage />} />
         <Route path="bots" element={<SectionPage title="Bots" text="Bot registrations and commands." />} />
         <Route path="agents" element={<SectionPage title="Agents" text="Agents, skills, runs and the debugger." />} />
         <Route path="queue" element={<SectionPage title="Queue" text="Durable jobs and their states." />} />
