@@ -6,8 +6,9 @@
  * itself; the cursor advances only after a message is handled, so a failing model call or post is
  * retried (with backoff, honouring 429 `retry_after_ms`) instead of lost; handled ids and the cursor
  * persist in a state file, so a restart neither re-answers nor misses what came while it was down;
- * with the server's event stream it learns of a message within milliseconds (the stream wakes it,
- * the feed is read from its cursor, so there is one reading path and no gap).
+ * with the server's event stream it learns of a message within milliseconds: it catches up through
+ * the feed, then opens the stream exactly at its cursor (the server replays from there without
+ * gaps) and handles messages straight from it, in order.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -147,53 +148,45 @@ export function createConnectBot(deps: BotDeps) {
     markHandled(m);
   }
 
-  /** Read and handle every message after the cursor, page by page. */
-  async function drainFeed(): Promise<void> {
+  /** Handle `m` and move the cursor past it (persisted). */
+  async function consume(m: FeedMessage): Promise<void> {
+    await handle(m);
+    cursor = `${m.created_at}|${m.id}`;
+    state.cursor = cursor;
+    saveState(stateFile, state);
+  }
+
+  /** Read and handle every message after the cursor, page by page; returns the stream cursor to resume at. */
+  async function drainFeed(): Promise<string | null> {
     for (;;) {
       const page = await retrying('feed', () =>
-        client.request<{ messages: FeedMessage[]; nextCursor: string | null }>(
+        client.request<{ messages: FeedMessage[]; nextCursor: string | null; streamCursor?: string | null }>(
           'GET',
           `/api/runtime/feed?after=${encodeURIComponent(cursor)}&limit=${o.feedLimit}`,
         ),
       );
       for (const m of page.messages) {
-        if (stopping) return;
-        await handle(m);
-        cursor = `${m.created_at}|${m.id}`;
-        state.cursor = cursor;
-        saveState(stateFile, state);
+        if (stopping) return null;
+        await consume(m);
       }
-      if (page.messages.length < o.feedLimit) return;
+      if (page.messages.length < o.feedLimit) return page.streamCursor ?? null;
     }
   }
 
-  let draining: Promise<void> | null = null;
-  let again = false;
-  /** Coalesced, serialized drains: a wake-up during a drain runs one more drain after it. */
-  function wake(): Promise<void> {
-    if (draining) {
-      again = true;
-      return draining;
-    }
-    draining = (async () => {
-      do {
-        again = false;
-        await drainFeed();
-      } while (again && !stopping);
-    })().finally(() => {
-      draining = null;
-    });
-    return draining;
-  }
-
-  /** Follow the server's event stream; each message event wakes a drain. Returns when it ends. */
+  /**
+   * Catch up through the feed, then follow the event stream from exactly that point, handling each
+   * message in order as it arrives. Returns when the stream ends; throws to be retried.
+   */
   async function followStream(): Promise<void> {
+    const resumeAt = await drainFeed();
     const controller = new AbortController();
     const abort = () => controller.abort();
     stopController.signal.addEventListener('abort', abort);
     let failure: unknown = null;
+    let chain: Promise<void> = Promise.resolve();
     try {
-      const res = await fetch(`${o.baseUrl}/api/runtime/stream`, {
+      const query = resumeAt ? `?after=${encodeURIComponent(resumeAt)}` : '';
+      const res = await fetch(`${o.baseUrl}/api/runtime/stream${query}`, {
         headers: { authorization: `Bearer ${o.token}`, accept: 'text/event-stream' },
         signal: controller.signal,
       });
@@ -202,15 +195,14 @@ export function createConnectBot(deps: BotDeps) {
       log('stream connected');
       const parser = createParser({
         onEvent(event) {
-          if (event.event === 'message') {
-            wake().catch((error: unknown) => {
-              failure = error;
-              controller.abort();
-            });
-          }
+          if (event.event !== 'message' || failure) return;
+          const m = JSON.parse(event.data) as FeedMessage;
+          chain = chain.then(() => (failure ? undefined : consume(m))).catch((error: unknown) => {
+            failure = error;
+            controller.abort();
+          });
         },
       });
-      await wake();
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
       for (;;) {
@@ -218,6 +210,7 @@ export function createConnectBot(deps: BotDeps) {
         if (done) break;
         parser.feed(decoder.decode(value, { stream: true }));
       }
+      await chain;
     } catch (error) {
       if (!failure && !stopping) throw error;
     } finally {
@@ -258,7 +251,7 @@ export function createConnectBot(deps: BotDeps) {
         try {
           if (useStream) await followStream();
           else {
-            await wake();
+            await drainFeed();
             await sleep(o.pollSeconds * 1000, stopController.signal);
           }
           backoff = 1000;

@@ -136,7 +136,7 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
         tags,
         summary: 'Shared-space messages after a cursor (newest page without one); wait=<ms> long-polls',
         querystring: z.object({ after: z.string().optional(), limit: z.string().optional(), wait: z.string().optional() }),
-        response: { 200: z.object({ messages: z.array(FeedMessage), nextCursor: z.string().nullable(), streamCursor: z.string().nullable() }) },
+        response: { 200: z.object({ messages: z.array(FeedMessage), nextCursor: z.string().nullable(), streamCursor: z.string() }) },
       },
     },
     async (request) => {

@@ -19,6 +19,7 @@ import type { RoomsService } from '../rooms/service.ts';
 import type { RoomEvent } from '../rooms/types.ts';
 import { compoundCursor, parseCursor, streamCursor } from './cursor.ts';
 import { RuntimeErrors } from './errors.ts';
+import { createSharedFanout } from './shared-fanout.ts';
 import type { RuntimeStore } from './store.ts';
 
 /** What the runtime service needs. */
@@ -87,6 +88,7 @@ const normalise = (text: string) => text.replace(/\s+/g, ' ').trim().toLowerCase
 export function createRuntimeService(deps: RuntimeDeps) {
   const { store, accounts, rooms, clock, config } = deps;
   const limits = config.runtime;
+  let fanout: ReturnType<typeof createSharedFanout> | undefined;
 
   async function mintToken(userId: string, label: string, lastUsedAt: number | null): Promise<string> {
     const { token } = await accounts.createAccessToken(userId, {
@@ -324,7 +326,13 @@ export function createRuntimeService(deps: RuntimeDeps) {
       return {
         messages,
         nextCursor: last ? compoundCursor(last.origin_server_ts, last.stream_ordering) : (input.after ?? null),
-        streamCursor: last ? streamCursor(last.stream_ordering) : cursor?.kind === 'stream' ? streamCursor(cursor.after) : null,
+        // Where a stream should resume to continue exactly after this page. After an empty page with a
+        // time cursor (or none), every existing message is at or before it, so the head is the place.
+        streamCursor: last
+          ? streamCursor(last.stream_ordering)
+          : cursor?.kind === 'stream'
+            ? streamCursor(cursor.after)
+            : streamCursor((await rooms.latestEvents(roomId, MESSAGE_TYPES, 1)).at(-1)?.stream_ordering ?? 0),
       };
     },
 
@@ -412,60 +420,24 @@ export function createRuntimeService(deps: RuntimeDeps) {
     },
 
     /**
-     * Follow the shared space live: every message after `after` (a cursor; default: from now) in
-     * order, without gaps or repeats, and every presence change. Returns `close`.
+     * Follow the shared space live: every message after `after` (a stream cursor; default: from
+     * now) in order, without gaps or repeats, and every presence change. Returns `close`.
      * @throws DomainError invalidCursor
      */
     async watchShared(after: string | undefined, sink: SharedSink): Promise<{ close(): void }> {
-      const roomId = await rooms.ensureSharedRoom();
-      let position: number;
+      let from: number | undefined;
       if (after) {
         const cursor = parseCursor(after);
         if (!cursor || cursor.kind !== 'stream') throw new DomainError(RuntimeErrors.invalidCursor);
-        position = cursor.after;
-      } else {
-        position = (await rooms.latestEvents(roomId, MESSAGE_TYPES, 1)).at(-1)?.stream_ordering ?? 0;
+        from = cursor.after;
       }
-      let closed = false;
-      let pumping = false;
-      let again = false;
-      const pump = async () => {
-        if (pumping) {
-          again = true;
-          return;
-        }
-        pumping = true;
-        try {
-          do {
-            again = false;
-            for (;;) {
-              const events = await rooms.eventsAfter(roomId, MESSAGE_TYPES, position, 100);
-              for (const e of events) {
-                if (closed) return;
-                position = e.stream_ordering;
-                sink.message(toFeedMessage(e), streamCursor(e.stream_ordering));
-              }
-              if (events.length < 100) break;
-            }
-          } while (again && !closed);
-        } catch (error) {
-          sink.error?.(error);
-        } finally {
-          pumping = false;
-        }
-      };
-      const unsubscribe = rooms.subscribe((n) => {
-        if (closed) return;
-        if (n.kind === 'event' && n.room_id === roomId && n.type === 'm.room.message' && n.stream_ordering > position) void pump();
-        if (n.kind === 'presence') sink.presence({ userId: n.user_id, username: usernameOf(n.user_id), present: n.present });
+      fanout ??= createSharedFanout(rooms, await rooms.ensureSharedRoom(), MESSAGE_TYPES);
+      const close = await fanout.watch(from, {
+        event: (e) => sink.message(toFeedMessage(e), streamCursor(e.stream_ordering)),
+        presence: (userId, present) => sink.presence({ userId, username: usernameOf(userId), present }),
+        error: (error) => sink.error?.(error),
       });
-      void pump();
-      return {
-        close() {
-          closed = true;
-          unsubscribe();
-        },
-      };
+      return { close };
     },
 
     /** The caller's runtime tokens, newest first. */

@@ -1,0 +1,46 @@
+/**
+ * Orrery for the runtime benchmarks, in its own process: SQLite, limits out of the way, and seeded
+ * accounts. Prints one JSON line: `{url, human, botToken, heartbeatTokens}` (tokens for
+ * BENCH_BOTS simulated bots, one user each), then runs until killed.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config/load.ts';
+import { startOrrery } from '../src/main.ts';
+
+const BOTS = Number(process.env.BENCH_BOTS ?? 0);
+
+const config = loadConfig({
+  DATA_PATH: mkdtempSync(path.join(tmpdir(), 'orrery-bench-runtime-')),
+  PORT: '0',
+  ADMIN_PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'silent',
+  NODE_ENV: 'production',
+  SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-00',
+  RATE_LIMIT_MAX: '1000000000',
+  RUNTIME_SHARED_MIN_GAP_MS: '0',
+  RUNTIME_SHARED_MAX_PER_MINUTE: '1000000',
+  RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000000',
+  RUNTIME_SHARED_DUPLICATE_WINDOW_MS: '0',
+});
+const running = await startOrrery(config);
+const { accounts, runtime } = running.orrery.services;
+
+async function runtimeToken(username: string): Promise<string> {
+  const user = await accounts.createUser({ username, password: `password-${username}` });
+  const invite = await runtime.createInvite(running.url, user.userId, 10);
+  return (await runtime.claimInvite(running.url, user, invite.code, 'bench')).token;
+}
+
+const human = await accounts.createUser({ username: 'human', password: 'password-human' });
+const humanToken = (await accounts.createAccessToken(human.userId, { label: 'bench' })).token;
+const botToken = await runtimeToken('botowner');
+const heartbeatTokens: string[] = [];
+for (let i = 0; i < BOTS; i += 16) {
+  heartbeatTokens.push(...(await Promise.all(Array.from({ length: Math.min(16, BOTS - i) }, (_, k) => runtimeToken(`hb${i + k}`)))));
+}
+
+console.log(JSON.stringify({ url: running.url, human: humanToken, botToken, heartbeatTokens }));
+process.on('SIGTERM', () => void running.stop().then(() => process.exit(0)));

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer } from '../helpers/server.ts';
+
+test('watchers that join while messages are being posted see each message once, in order, with no gap', async () => {
+  const s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_MAX_PER_MINUTE: '1000', RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000' });
+  try {
+    const { accounts, runtime } = s.orrery.services;
+    const user = await accounts.createUser({ username: 'fan', password: 'password-fan' });
+    const principal = { user, via: 'session' as const };
+    const post = (i: number) => runtime.postShared(principal, `message ${i}`);
+    const first = await post(0);
+    const received: number[][] = [];
+    const closers: Array<() => void> = [];
+    const watch = async (after: string | undefined) => {
+      const got: number[] = [];
+      received.push(got);
+      const w = await runtime.watchShared(after, { message: (m) => got.push(m.id), presence: () => undefined });
+      closers.push(w.close);
+    };
+    await watch(`s${first.id - 1}`);
+    const posting = (async () => {
+      for (let i = 1; i <= 60; i++) await post(i);
+    })();
+    for (let k = 0; k < 8; k++) {
+      await new Promise((r) => setTimeout(r, 3));
+      await watch(`s${first.id - 1}`);
+    }
+    await posting;
+    await new Promise((r) => setTimeout(r, 100));
+    for (const got of received) {
+      assert.equal(got.length, 61, `got ${got.length}`);
+      assert.deepEqual(got, [...got].sort((a, b) => a - b));
+      assert.equal(new Set(got).size, got.length);
+    }
+    closers.forEach((c) => c());
+  } finally {
+    await s.close();
+  }
+});
