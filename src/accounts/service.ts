@@ -8,6 +8,7 @@ import { SignJWT, jwtVerify } from 'jose';
 import type { Config } from '../config/load.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
+import { createBatcher } from '../lib/batcher.ts';
 import { hmac, randomToken, safeEqual, sha256Hex } from '../lib/secrets.ts';
 import { AccountErrors } from './errors.ts';
 import { parseUsername, userIdOf } from './localpart.ts';
@@ -78,6 +79,7 @@ function toUser(row: UserRow): User {
 export function createAccountsService(deps: AccountsDeps) {
   const { store, config, clock } = deps;
   const listeners: UserCreatedListener[] = [];
+  const tokenToucher = createBatcher(store.touchAccessTokens);
   const jwtKey = new TextEncoder().encode(hmac(config.sessionSecret, 'orrery-jwt-v1'));
   let dummyHash: Promise<string> | undefined;
 
@@ -373,13 +375,34 @@ export function createAccountsService(deps: AccountsDeps) {
       const row = await store.findAccessTokenById(tokenId);
       return row ? tokenRecord(row) : null;
     },
+    /**
+     * A raw token's record and, when its user may still act (not deactivated, not revoked since the
+     * token was issued), that user: one query, for modules that authenticate their own token kind.
+     */
+    async findTokenWithUser(raw: string): Promise<{ record: TokenRecord; user: User | null } | null> {
+      const row = await store.findAccessTokenWithUser(sha256Hex(raw));
+      if (!row) return null;
+      const userRow: UserRow = {
+        user_id: row.user_id,
+        localpart: row.localpart,
+        password_hash: row.password_hash,
+        display_name: row.display_name,
+        is_admin: row.is_admin,
+        created_at: row.user_created_at,
+        sessions_revoked_at: row.sessions_revoked_at,
+        deactivated_at: row.deactivated_at,
+      };
+      const record = tokenRecord(row);
+      const usable = !userRow.deactivated_at && !revokedSince(userRow, record.createdAt);
+      return { record, user: usable ? toUser(userRow) : null };
+    },
     /** Whether `user` may still use a token created at `createdAt` (ms). */
     async userForToken(userId: string, createdAt: number): Promise<User | null> {
       const row = await store.findUserById(userId);
       return row && !row.deactivated_at && !revokedSince(row, createdAt) ? toUser(row) : null;
     },
-    /** Record a use of a token (ms). */
-    touchToken: (tokenId: number) => store.touchAccessToken(tokenId, clock.now()),
+    /** Record a use of a token now (batched with concurrent uses into one transaction). */
+    touchToken: (tokenId: number) => tokenToucher.add({ tokenId, at: clock.now() }),
     /** Deactivate one token; returns 1 if it was active. */
     revokeToken: (tokenId: number) => store.revokeAccessToken(tokenId, clock.now()),
     /** Deactivate every active token of `kind` held by `userId`; returns how many. */

@@ -1,7 +1,7 @@
 /**
  * Accounts SQL: the only file that queries `users`, `sessions`, `access_tokens`, `auth_failures`.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AccessTokensTable, Database, SessionsTable, UsersTable } from '../store/schema.ts';
 
 /** A `users` row. */
@@ -70,11 +70,35 @@ export function createAccountsStore(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(r.numUpdatedRows);
     },
-    async touchAccessToken(tokenId: number, at: number): Promise<void> {
-      await db.updateTable('access_tokens').set({ last_used_at: at }).where('token_id', '=', tokenId).execute();
+    /** Batch form: record uses of tokens in one transaction (`sql` template: hot path). */
+    async touchAccessTokens(items: Array<{ tokenId: number; at: number }>): Promise<void[]> {
+      await db.transaction().execute(async (trx) => {
+        for (const it of items) await sql`update access_tokens set last_used_at = ${it.at} where token_id = ${it.tokenId}`.execute(trx);
+      });
+      return items.map(() => undefined);
     },
     listAccessTokens: (userId: string, kind: string) =>
       db.selectFrom('access_tokens').selectAll().where('user_id', '=', userId).where('kind', '=', kind).orderBy('created_at', 'desc').execute(),
+    /**
+     * A token and its user in one query (the hot path of every runtime call). Written with the `sql`
+     * template: Kysely's builder cost more CPU than SQLite on this path (docs/PERFORMANCE.md).
+     */
+    findAccessTokenWithUser: async (tokenHash: string) =>
+      (
+        await sql<AccessTokenRow & {
+          localpart: string;
+          password_hash: string | null;
+          display_name: string | null;
+          is_admin: number;
+          user_created_at: number;
+          sessions_revoked_at: number | null;
+          deactivated_at: number | null;
+        }>`select t.token_id, t.token_hash, t.user_id, t.kind, t.label, t.created_at, t.last_used_at, t.expires_at, t.revoked_at,
+                  u.localpart, u.password_hash, u.display_name, u.is_admin, u.created_at as user_created_at,
+                  u.sessions_revoked_at, u.deactivated_at
+             from access_tokens t join users u on u.user_id = t.user_id
+            where t.token_hash = ${tokenHash}`.execute(db)
+      ).rows[0],
     findAccessTokenById: (tokenId: number) =>
       db.selectFrom('access_tokens').selectAll().where('token_id', '=', tokenId).executeTakeFirst(),
     async revokeUserTokens(userId: string, kind: string, at: number): Promise<number> {

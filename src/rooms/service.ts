@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
+import { createBatcher } from '../lib/batcher.ts';
 import type { BusNotification, EventBus } from './event-bus.ts';
 import { RoomErrors } from './errors.ts';
 import type { EventRow, NewEventRow, RoomsStore, StoreTx } from './store.ts';
@@ -53,6 +54,8 @@ export function createRoomsService(deps: RoomsDeps) {
   const systemUserId = `@${SYSTEM_LOCALPART}:${serverName}`;
   const sharedAlias = `#shared:${serverName}`;
   let sharedRoomId: string | undefined;
+  // Heartbeats arriving together are written in one transaction (one commit).
+  const presenceRefresher = createBatcher(store.refreshPresenceBatch);
 
   function row(room_id: string, sender: string, type: string, content: Record<string, unknown>, state_key: string | null, opts: SendOptions = {}): NewEventRow {
     return {
@@ -189,6 +192,8 @@ export function createRoomsService(deps: RoomsDeps) {
     /** Mark `user_id` online now (a heartbeat, a post); publishes a presence change when it appears. */
     async touchPresence(user_id: string, viaRuntime: boolean, windowMs: number): Promise<void> {
       const now = clock.now();
+      // Hot path (a heartbeat of someone already present): one UPDATE, nothing to announce.
+      if ((await presenceRefresher.add({ user_id, now, sinceTs: now - windowMs, viaRuntime })) === 1) return;
       const prior = await store.getPresence(user_id);
       await store.upsertPresence({ user_id, presence: 'online', last_active_ts: now, status_msg: prior?.status_msg ?? null, via_runtime: viaRuntime ? 1 : (prior?.via_runtime ?? 0) });
       const wasPresent = prior && prior.presence !== 'offline' && now - Number(prior.last_active_ts) <= windowMs;

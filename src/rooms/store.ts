@@ -1,7 +1,7 @@
 /**
  * Rooms SQL: the only file that queries `rooms`, `events`, `current_state`, `room_aliases`, `presence`.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventsTable, PresenceTable } from '../store/schema.ts';
 
 /** A transaction handle passed to atomic checks; opaque to services. */
@@ -130,6 +130,24 @@ export function createRoomsStore(db: Kysely<Database>) {
         .limit(limit)
         .execute(),
 
+    /**
+     * Batch form: refresh users who are still present (online, seen since `sinceTs`), in one
+     * transaction. Per item, 1 when refreshed, 0 when the user was absent (the caller then upserts
+     * and announces).
+     */
+    async refreshPresenceBatch(items: Array<{ user_id: string; now: number; sinceTs: number; viaRuntime: boolean }>): Promise<number[]> {
+      // `sql` template: this runs for every heartbeat, where Kysely's builder cost more than SQLite.
+      return db.transaction().execute(async (trx) => {
+        const out: number[] = [];
+        for (const it of items) {
+          const r = await sql`update presence
+                                 set last_active_ts = ${it.now}, via_runtime = case when ${it.viaRuntime ? 1 : 0} = 1 then 1 else via_runtime end
+                               where user_id = ${it.user_id} and presence <> 'offline' and last_active_ts >= ${it.sinceTs}`.execute(trx);
+          out.push(Number(r.numAffectedRows ?? 0));
+        }
+        return out;
+      });
+    },
     getPresence: (user_id: string) => db.selectFrom('presence').selectAll().where('user_id', '=', user_id).executeTakeFirst(),
     async upsertPresence(row: PresenceRow): Promise<void> {
       await db

@@ -138,7 +138,8 @@ export function createRuntimeService(deps: RuntimeDeps) {
      * @throws DomainError invalidToken | tokenExpired
      */
     async authenticate(raw: string): Promise<Principal> {
-      const record = await accounts.findTokenRecord(raw);
+      const found = await accounts.findTokenWithUser(raw);
+      const record = found?.record;
       if (!record || record.kind !== RUNTIME_TOKEN_KIND || !record.active) throw new DomainError(RuntimeErrors.invalidToken);
       const base = record.lastUsedAt ?? record.createdAt;
       if (clock.now() - base > limits.tokenIdleMs) {
@@ -146,7 +147,7 @@ export function createRuntimeService(deps: RuntimeDeps) {
         await rooms.clearPresence(record.userId);
         throw new DomainError(RuntimeErrors.tokenExpired);
       }
-      const user = await accounts.userForToken(record.userId, record.createdAt);
+      const user = found.user;
       if (!user) throw new DomainError(RuntimeErrors.invalidToken);
       return { user, via: 'runtime_token', tokenId: record.tokenId };
     },
@@ -268,8 +269,10 @@ export function createRuntimeService(deps: RuntimeDeps) {
 
     /** Heartbeat: present now, token kept alive. */
     async heartbeat(principal: Principal): Promise<void> {
-      await rooms.touchPresence(principal.user.userId, true, limits.presenceWindowMs);
-      if (principal.tokenId !== undefined) await accounts.touchToken(principal.tokenId);
+      await Promise.all([
+        rooms.touchPresence(principal.user.userId, true, limits.presenceWindowMs),
+        principal.tokenId !== undefined ? accounts.touchToken(principal.tokenId) : undefined,
+      ]);
     },
 
     /** Clean shutdown: presence removed at once (the token is still "used", as in the original). */

@@ -79,12 +79,42 @@ export function openStore(options: OpenStoreOptions): Store {
   handle.pragma('foreign_keys = ON');
   handle.pragma('busy_timeout = 5000');
   handle.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   return makeStore(db, 'sqlite', async () => {
     if (!closed) {
       closed = true;
       await db.destroy();
     }
+  });
+}
+
+/** Prepared statements kept per SQL text; Kysely's SQLite driver would otherwise prepare every query. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Wrap a better-sqlite3 handle so `prepare` reuses statements (LRU by SQL text). Safe because
+ * better-sqlite3 runs each statement to completion synchronously and Kysely does not stream here.
+ * Preparing was ~9% of CPU on the heartbeat path (docs/PERFORMANCE.md).
+ */
+function withStatementCache(handle: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = (source: string): SQLite.Statement => {
+    let statement = cache.get(source);
+    if (statement) {
+      cache.delete(source);
+    } else {
+      statement = handle.prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(source, statement);
+    return statement;
+  };
+  return new Proxy(handle, {
+    get(target, property, receiver) {
+      if (property === 'prepare') return prepare;
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
   });
 }
 
