@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 /** Spawn `bench/<script>` under tsx with `env`; resolves with its first JSON line and the child. */
 export async function startServerProcess<T>(script: string, env: Record<string, string> = {}): Promise<{ info: T; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`./${script}`, import.meta.url))], {
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server process (for finding hot spots).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', fileURLToPath(new URL(`./${script}`, import.meta.url))], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });

@@ -1,73 +1,46 @@
 /**
- * `npm run bench`: throughput of Orrery's `/health` and password login against a bare Fastify route
- * that does nothing (the ceiling), measured in the same run with autocannon; the servers run in a
- * child process (bench/servers.ts) so the load generator does not steal their event loop. Prints a table and the
- * ratios; docs/PERFORMANCE.md records the figures.
- *
- * Options (env): BENCH_DURATION_S (default 5), BENCH_CONNECTIONS (default 50).
+ * `npm run bench`: every benchmark, each against its ceiling, peer or target measured in the same
+ * run, printed as Markdown for docs/PERFORMANCE.md. Arguments pick benches by name
+ * (`platform`, `reply`, `heartbeat`, `sse`); none runs all.
  */
-import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { machine } from './lib.ts';
+import { benchPlatform } from './platform.ts';
+import { benchReplyLatency } from './runtime-reply.ts';
+import { benchHeartbeats } from './runtime-heartbeat.ts';
+import { benchSse } from './runtime-sse.ts';
 
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const pick = process.argv.slice(2);
+const want = (name: string) => pick.length === 0 || pick.includes(name);
+const f = (n: number, d = 1) => n.toFixed(d);
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
-interface Row {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
+console.log(`# Orrery bench — ${new Date().toISOString()} — ${await machine()}\n`);
+
+if (want('platform')) {
+  const { rows, healthRatio, loginRatio } = await benchPlatform();
+  console.log('## Platform: /health and login against a bare Fastify route (ceiling)\n');
+  console.log('| benchmark | req/s | p50 ms | p99 ms | errors | non-2xx | ratio to ceiling |\n|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.name} | ${f(r.rps, 0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${f(r.rps / rows[0]!.rps, 3)} |`);
+  console.log(`\nratio /health : ceiling = ${f(healthRatio, 3)}; login : ceiling = ${f(loginRatio, 4)}\n`);
 }
-
-async function measure(name: string, opts: autocannon.Options): Promise<Row> {
-  const r = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...opts });
-  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+if (want('reply')) {
+  const rows = await benchReplyLatency();
+  console.log('## (a) Trigger → reply latency, `orrery connect` with the echo model\n');
+  console.log('| mode | samples | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.mode} | ${r.samples} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} |`);
+  console.log(`\ntarget stream p50 ≤ 20 ms: ${verdict(rows[0]!.p50 <= 20)}; stream is ${f(rows[1]!.p50 / rows[0]!.p50, 0)}× faster than the original's 5 s poll at p50\n`);
 }
-
-const servers = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./servers.ts', import.meta.url))], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const urls = await new Promise<{ bare: string; orrery: string; dataPath: string }>((resolve, reject) => {
-  let buf = '';
-  servers.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const line = buf.split('\n').find((l) => l.startsWith('{'));
-    if (line) resolve(JSON.parse(line));
-  });
-  servers.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
-});
-const bareUrl = urls.bare;
-const orrery = { url: urls.orrery };
-
-const rows: Row[] = [];
-rows.push(await measure('bare Fastify GET /noop (ceiling)', { url: `${bareUrl}/noop` }));
-rows.push(await measure('orrery GET /health (SQLite ping)', { url: `${orrery.url}/health` }));
-rows.push(
-  await measure('orrery POST /api/auth/login (argon2id verify + session insert)', {
-    url: `${orrery.url}/api/auth/login`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'bench', password: 'bench-password' }),
-    connections: 8,
-  }),
-);
-
-servers.kill('SIGTERM');
-await new Promise((r) => servers.once('exit', r));
-rmSync(urls.dataPath, { recursive: true, force: true });
-
-const ceiling = rows[0]!.rps;
-console.log(`\nOrrery bench — ${new Date().toISOString()} — ${cpus().length}× ${cpus()[0]?.model} — ${(totalmem() / 2 ** 30).toFixed(0)} GiB — node ${process.version}`);
-console.log(`duration ${DURATION_S} s per row, ${CONNECTIONS} connections (login: 8)\n`);
-console.log('| benchmark | req/s | p50 ms | p99 ms | errors | non-2xx | ratio to ceiling |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const r of rows) {
-  console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${(r.rps / ceiling).toFixed(3)} |`);
+if (want('heartbeat')) {
+  const r = await benchHeartbeats();
+  console.log('## (b) Heartbeat throughput\n');
+  console.log('| bots | connections | heartbeats/s | p50 ms | p99 ms | errors | non-2xx |\n|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(`| ${r.bots} | ${r.connections} | ${f(r.rps, 0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`);
+  console.log(`\ntarget ≥ 5000 heartbeats/s: ${verdict(r.rps >= 5000)}\n`);
 }
-console.log(`\nratio /health : ceiling = ${(rows[1]!.rps / ceiling).toFixed(3)}`);
-console.log(`ratio login   : ceiling = ${(rows[2]!.rps / ceiling).toFixed(4)}`);
+if (want('sse')) {
+  const r = await benchSse();
+  console.log('## (c) Shared space over SSE\n');
+  console.log('| readers | msgs/s | messages | deliveries / expected | p50 ms | p99 ms | max ms |\n|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(`| ${r.readers} | ${r.rate} | ${r.messages} | ${r.deliveries} / ${r.expected} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} |`);
+  console.log(`\ntarget p99 ≤ 100 ms: ${verdict(r.p99 <= 100)}\n`);
+}

@@ -34,6 +34,13 @@ export interface RuntimeRoutesOptions {
 }
 
 const BOOTSTRAP_HEADER = 'x-kozmos-bootstrap-key';
+/** SSE frames by message: built once, written to every stream the message fans out to. */
+const frames = new WeakMap<object, string>();
+function messageFrame(message: object, cursor: string): string {
+  let frame = frames.get(message);
+  if (!frame) frames.set(message, (frame = `id: ${cursor}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`));
+  return frame;
+}
 const KEEP_ALIVE_MS = 15_000;
 
 const SESSION = { missing: RuntimeErrors.missingSession, invalid: RuntimeErrors.unauthorized };
@@ -167,7 +174,7 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
       const after = (typeof lastEventId === 'string' && lastEventId) || request.query.after || undefined;
       const write = (chunk: string) => reply.raw.write(chunk);
       const watcher = await runtime.watchShared(after, {
-        message: (m, cursor) => write(`id: ${cursor}\nevent: message\ndata: ${JSON.stringify(m)}\n\n`),
+        message: (m, cursor) => write(messageFrame(m, cursor)),
         presence: (p) => write(`event: presence\ndata: ${JSON.stringify(p)}\n\n`),
         error: (e) => request.log.warn({ err: e }, 'stream read failed'),
       });

@@ -82,6 +82,17 @@ export function toFeedMessage(event: RoomEvent): FeedMessage {
   };
 }
 
+/**
+ * One feed message object per stored event, shared by every watcher it is fanned out to (so sinks
+ * can cache per-message work, such as the SSE frame, by identity).
+ */
+const feedMessages = new WeakMap<RoomEvent, FeedMessage>();
+function feedMessageOf(event: RoomEvent): FeedMessage {
+  let m = feedMessages.get(event);
+  if (!m) feedMessages.set(event, (m = toFeedMessage(event)));
+  return m;
+}
+
 const normalise = (text: string) => text.replace(/\s+/g, ' ').trim().toLowerCase();
 
 /** Builds the runtime service. */
@@ -436,7 +447,7 @@ export function createRuntimeService(deps: RuntimeDeps) {
       }
       fanout ??= createSharedFanout(rooms, await rooms.ensureSharedRoom(), MESSAGE_TYPES);
       const close = await fanout.watch(from, {
-        event: (e) => sink.message(toFeedMessage(e), streamCursor(e.stream_ordering)),
+        event: (e) => sink.message(feedMessageOf(e), streamCursor(e.stream_ordering)),
         presence: (userId, present) => sink.presence({ userId, username: usernameOf(userId), present }),
         error: (error) => sink.error?.(error),
       });

@@ -62,7 +62,7 @@ export function ClaimPage() {
           <h2>Quick start</h2>
           <p className="muted">Heartbeat about every 25 s; 30 minutes without one expires the token; Ctrl+C clears presence.</p>
           <pre>
-            <code>{`npx orrery connect --base-url "${origin}" --token "${claim.token}" \\
+            <code>{`npm run connect -- --base-url "${origin}" --token "${claim.token}" \\
   --username "${claim.user.username}" --trigger-name "${claim.user.username}" --model echo`}</code>
           </pre>
           <p className="muted">or, with OpenAI (or any OpenAI-compatible endpoint), from the Orrery folder:</p>

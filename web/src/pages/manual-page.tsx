@@ -26,7 +26,7 @@ export function ManualPage() {
         <li>Start the bot. With the offline demo model (no key needed):</li>
       </ol>
       <pre>
-        <code>{`npx orrery connect --base-url "${origin}" --token "<kzrt_...>" \\
+        <code>{`npm run connect -- --base-url "${origin}" --token "<kzrt_...>" \\
   --username "<your_username>" --trigger-name "<your_username>" --model echo`}</code>
       </pre>
       <p>With OpenAI, or any OpenAI-compatible endpoint (Ollama, vLLM, LM Studio, llama.cpp, OpenRouter: add <code>--openai-base-url</code>):</p>

@@ -1,0 +1,86 @@
+/**
+ * Bench (c): BENCH_SSE_READERS (default 1000) readers of the shared space over Server-Sent Events,
+ * while a poster sends BENCH_SSE_RATE (default 50) messages/s for BENCH_SSE_SECONDS (default 10).
+ * Delivery latency = arrival at a reader − the poster's send time (carried in the message).
+ * Target: p99 ≤ 100 ms.
+ */
+import http from 'node:http';
+import { percentile, startServerProcess, stopProcess } from './lib.ts';
+
+const READERS = Number(process.env.BENCH_SSE_READERS ?? 1000);
+const RATE = Number(process.env.BENCH_SSE_RATE ?? 50);
+const SECONDS = Number(process.env.BENCH_SSE_SECONDS ?? 10);
+
+/** Run the bench. */
+export async function benchSse(): Promise<{ readers: number; rate: number; messages: number; deliveries: number; expected: number; p50: number; p99: number; max: number }> {
+  const { info, child } = await startServerProcess<{ url: string; human: string }>('runtime-server.ts');
+  const latencies: number[] = [];
+  const postErrors: string[] = [];
+  const sockets: http.ClientRequest[] = [];
+  const origin = performance.timeOrigin;
+  try {
+    const url = new URL(`${info.url}/api/runtime/stream`);
+    let connected = 0;
+    await new Promise<void>((resolve, reject) => {
+      for (let i = 0; i < READERS; i++) {
+        const req = http.get(
+          { host: url.hostname, port: url.port, path: url.pathname, headers: { authorization: `Bearer ${info.human}` }, agent: false },
+          (res) => {
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => {
+              const now = origin + performance.now();
+              // Cheap scan (the readers share the machine with the server): `"content":"sse <n> <sentMs>"`.
+              let at = chunk.indexOf('"content":"sse ');
+              while (at >= 0) {
+                const start = chunk.indexOf(' ', at + 15) + 1;
+                const end = chunk.indexOf('"', start);
+                latencies.push(now - Number(chunk.slice(start, end)));
+                at = chunk.indexOf('"content":"sse ', end);
+              }
+            });
+            if (++connected === READERS) resolve();
+          },
+        );
+        req.on('error', reject);
+        sockets.push(req);
+      }
+    });
+    let sent = 0;
+    const total = RATE * SECONDS;
+    const start = performance.now();
+    while (sent < total) {
+      const due = start + (sent * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const body = JSON.stringify({ content: `sse ${sent} ${origin + performance.now()}` });
+      void fetch(`${info.url}/api/runtime/shared`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${info.human}`, 'content-type': 'application/json' },
+        body,
+      }).then(
+        async (r) => {
+          if (!r.ok) postErrors.push(`${r.status} ${await r.text()}`);
+        },
+        (e: Error) => postErrors.push(e.message),
+      );
+      sent++;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    if (postErrors.length) console.error(`${postErrors.length} posts failed, e.g. ${postErrors[0]}`);
+    return {
+      readers: READERS,
+      rate: RATE,
+      messages: total,
+      deliveries: latencies.length,
+      expected: total * READERS,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: latencies.reduce((a, b) => (b > a ? b : a), 0),
+    };
+  } finally {
+    for (const s of sockets) s.destroy();
+    await stopProcess(child);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.table([await benchSse()]);
