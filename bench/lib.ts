@@ -2,7 +2,26 @@
  * Shared bench helpers: start a server script in a child process and read its JSON line; percentiles.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig, type Config } from '../src/config/load.ts';
+
+/** Config of a server under test: temp SQLite, ephemeral ports, production mode, limits out of the way. */
+export function benchConfig(extra: Record<string, string> = {}): Config {
+  return loadConfig({
+    DATA_PATH: mkdtempSync(path.join(tmpdir(), 'orrery-bench-')),
+    PORT: '0',
+    ADMIN_PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'production',
+    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-00',
+    RATE_LIMIT_MAX: '1000000000',
+    ...extra,
+  });
+}
 
 /** Spawn `bench/<script>` under tsx with `env`; resolves with its first JSON line and the child. */
 export async function startServerProcess<T>(script: string, env: Record<string, string> = {}): Promise<{ info: T; child: ChildProcess }> {

@@ -3,23 +3,12 @@
  * accounts. Prints one JSON line: `{url, human, botToken, heartbeatTokens}` (tokens for
  * BENCH_BOTS simulated bots, one user each), then runs until killed.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../src/config/load.ts';
+import { benchConfig } from './lib.ts';
 import { startOrrery } from '../src/main.ts';
 
 const BOTS = Number(process.env.BENCH_BOTS ?? 0);
 
-const config = loadConfig({
-  DATA_PATH: mkdtempSync(path.join(tmpdir(), 'orrery-bench-runtime-')),
-  PORT: '0',
-  ADMIN_PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'silent',
-  NODE_ENV: 'production',
-  SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-00',
-  RATE_LIMIT_MAX: '1000000000',
+const config = benchConfig({
   RUNTIME_SHARED_MIN_GAP_MS: '0',
   RUNTIME_SHARED_MAX_PER_MINUTE: '1000000',
   RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000000',

@@ -396,11 +396,6 @@ export function createAccountsService(deps: AccountsDeps) {
       const usable = !userRow.deactivated_at && !revokedSince(userRow, record.createdAt);
       return { record, user: usable ? toUser(userRow) : null };
     },
-    /** Whether `user` may still use a token created at `createdAt` (ms). */
-    async userForToken(userId: string, createdAt: number): Promise<User | null> {
-      const row = await store.findUserById(userId);
-      return row && !row.deactivated_at && !revokedSince(row, createdAt) ? toUser(row) : null;
-    },
     /** Record a use of a token now (batched with concurrent uses into one transaction). */
     touchToken: (tokenId: number) => tokenToucher.add({ tokenId, at: clock.now() }),
     /** Deactivate one token; returns 1 if it was active. */

@@ -1,7 +1,7 @@
 /**
  * Rooms SQL: the only file that queries `rooms`, `events`, `current_state`, `room_aliases`, `presence`.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventsTable, PresenceTable } from '../store/schema.ts';
 
 /** A transaction handle passed to atomic checks; opaque to services. */
@@ -12,19 +12,13 @@ export type EventRow = Selectable<EventsTable>;
 /** A `presence` row. */
 export type PresenceRow = Selectable<PresenceTable>;
 
-/** A new event to store; state events also update `current_state`. */
-export interface NewEventRow {
-  event_id: string;
-  room_id: string;
-  type: string;
+/** A new event to store (`membership` feeds `current_state` for `m.room.member`); state events also update `current_state`. */
+export type NewEventRow = Omit<Insertable<EventsTable>, 'stream_ordering'> & {
   state_key: string | null;
-  sender: string;
-  content: string;
-  origin_server_ts: number;
   txn_id: string | null;
   token_id: number | null;
   membership: string | null;
-}
+};
 
 /** Builds the rooms queries over `db`. */
 export function createRoomsStore(db: Kysely<Database>) {

@@ -23,6 +23,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError } from '../lib/errors.ts';
 import type { Principal } from '../accounts/types.ts';
+import { SESSION_COOKIE } from '../server/auth.ts';
 import { RuntimeErrors } from './errors.ts';
 import type { RuntimeService } from './service.ts';
 
@@ -226,7 +227,7 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
       runtime.assertDirectIssueEnabled();
       const principal = request.principal;
       if (!principal || principal.via === 'runtime_token') {
-        throw new DomainError(request.headers.authorization || request.cookies?.orrery_session ? RuntimeErrors.unauthorized : RuntimeErrors.missingSession);
+        throw new DomainError(request.headers.authorization || request.cookies?.[SESSION_COOKIE] ? RuntimeErrors.unauthorized : RuntimeErrors.missingSession);
       }
       return runtime.issueDirect(principal.user, request.body?.label);
     },

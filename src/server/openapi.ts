@@ -8,6 +8,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { SESSION_COOKIE } from './auth.ts';
 
 /** Options of {@link openapiPlugin}. */
 export interface OpenApiOptions {
@@ -30,7 +31,7 @@ export const openapiPlugin = fp(
         components: {
           securitySchemes: {
             bearer: { type: 'http', scheme: 'bearer', description: 'orr_ access token, JWT or kzrt_ runtime token' },
-            session: { type: 'apiKey', in: 'cookie', name: 'orrery_session' },
+            session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
           },
         },
       },

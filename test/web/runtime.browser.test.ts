@@ -50,7 +50,7 @@ test('generate an invite, claim it on the connect page, see the token once', asy
   assert.match(await result.innerText(), /mode: linked to current account/);
   const token = await page.getByLabel('runtime token (shown once)').inputValue();
   assert.match(token, /^kzrt_[0-9a-f]{48}$/);
-  assert.match(await result.innerText(), new RegExp(`orrery connect --base-url .* --token "${token}"`));
+  assert.match(await result.innerText(), new RegExp(`npm run connect -- --base-url .* --token "${token}"`));
   await page.screenshot({ path: 'test-results/runtime-claim.png', fullPage: true });
 
   // Shown once: the page reloaded shows no token; claiming again fails with a readable sentence.
