@@ -23,7 +23,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError } from '../lib/errors.ts';
 import type { Principal } from '../accounts/types.ts';
-import { SESSION_COOKIE } from '../server/auth.ts';
 import { RuntimeErrors } from './errors.ts';
 import type { RuntimeService } from './service.ts';
 
@@ -221,16 +220,13 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
 
   r.post(
     '/token',
-    { schema: { tags, summary: 'Direct token issue (410 unless RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE)', body: AnyBody } },
-    async (request) => {
+    {
+      config: { auth: 'user', authErrors: SESSION },
       // Disabled is answered before authentication, as in the original.
-      runtime.assertDirectIssueEnabled();
-      const principal = request.principal;
-      if (!principal || principal.via === 'runtime_token') {
-        throw new DomainError(request.headers.authorization || request.cookies?.[SESSION_COOKIE] ? RuntimeErrors.unauthorized : RuntimeErrors.missingSession);
-      }
-      return runtime.issueDirect(principal.user, request.body?.label);
+      onRequest: async () => runtime.assertDirectIssueEnabled(),
+      schema: { tags, summary: 'Direct token issue (410 unless RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE)', body: AnyBody },
     },
+    async (request) => runtime.issueDirect(principalOf(request).user, request.body?.label),
   );
 
   r.post(

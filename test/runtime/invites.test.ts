@@ -142,6 +142,8 @@ describe('direct token issue when enabled', () => {
       assert.equal(anon.body.error, 'missing session token');
       const web = new Client(s.url);
       await web.register('direct');
+      const noCsrf = await web.post('/api/runtime/token', { label: 'cli' }, { 'x-csrf-token': '' });
+      assert.equal(noCsrf.status, 403, 'a cookie session needs the CSRF token here too');
       const r = await web.post('/api/runtime/token', { label: 'cli' });
       assert.equal(r.status, 200);
       assert.match(r.body.token, /^kzrt_[0-9a-f]{48}$/);
