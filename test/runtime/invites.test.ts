@@ -113,6 +113,23 @@ describe('runtime invites and claims (research §8 items 1-9)', () => {
     }
   });
 
+  test('9. a claim that fails after the reservation restores the invite and answers 500 claim failed', async () => {
+    const web = new Client(s.url);
+    await web.register('claimer9');
+    const invite = await web.post('/api/runtime/invite/create', {});
+    await sql`alter table access_tokens rename to access_tokens_away`.execute(s.store.db);
+    let failed;
+    try {
+      failed = await web.post('/api/runtime/invite/claim', { code: invite.body.code });
+    } finally {
+      await sql`alter table access_tokens_away rename to access_tokens`.execute(s.store.db);
+    }
+    assert.equal(failed.status, 500);
+    assert.equal(failed.body.error, 'claim failed');
+    const retry = await web.post('/api/runtime/invite/claim', { code: invite.body.code });
+    assert.equal(retry.status, 200, 'the invite can be claimed again');
+  });
+
   test('14. claim-identity → 410 linked-user only; direct token → 410 unless enabled', async () => {
     const r = await new Client(s.url).post('/api/runtime/claim-identity', { username: 'x' });
     assert.equal(r.status, 410);
