@@ -95,9 +95,13 @@ export function createAccountsService(deps: AccountsDeps) {
     return parsed.localpart;
   }
 
-  /** Sessions and tokens issued at or before `sessions_revoked_at` are dead. */
+  /**
+   * Credentials issued strictly before `sessions_revoked_at` (ms) are dead. Strictly: the session a
+   * password change creates for the browser that made it may share the revocation's millisecond and
+   * must survive (regression: test "changing the password revokes every earlier session…").
+   */
   function revokedSince(row: UserRow, issuedAt: number): boolean {
-    return row.sessions_revoked_at !== null && issuedAt <= row.sessions_revoked_at;
+    return row.sessions_revoked_at !== null && issuedAt < row.sessions_revoked_at;
   }
 
   async function createUser(input: {
