@@ -55,14 +55,24 @@ export function createMetrics(): Metrics {
 export const metricsPlugin = fp(
   async function metricsHooks(app: FastifyInstance, opts: { metrics: Metrics }) {
     const m = opts.metrics;
+    // Label-bound children, cached: prom-client would otherwise hash the label object on every call.
+    const counters = new Map<string, { inc(): void }>();
+    const timers = new Map<string, { observe(v: number): void }>();
     app.addHook('onRequest', async function countInFlight(_request, reply) {
       m.requestStarted();
       reply.raw.once('close', m.requestEnded);
     });
     app.addHook('onResponse', async function observe(request, reply) {
       const route = request.routeOptions.url ?? 'unmatched';
-      m.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-      m.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      const status = String(reply.statusCode);
+      const timerKey = `${request.method} ${route}`;
+      const counterKey = `${timerKey} ${status}`;
+      let counter = counters.get(counterKey);
+      if (!counter) counters.set(counterKey, (counter = m.requests.labels(request.method, route, status)));
+      let timer = timers.get(timerKey);
+      if (!timer) timers.set(timerKey, (timer = m.latency.labels(request.method, route)));
+      counter.inc();
+      timer.observe(reply.elapsedTime / 1000);
     });
   },
   { name: 'orrery-metrics' },
