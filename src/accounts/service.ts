@@ -47,6 +47,8 @@ export interface TokenRecord {
   createdAt: number;
   /** ms, or null when never used */
   lastUsedAt: number | null;
+  /** ms, or null when it does not expire by date */
+  expiresAt: number | null;
   active: boolean;
 }
 
@@ -58,6 +60,7 @@ function tokenRecord(row: AccessTokenRow): TokenRecord {
     label: row.label,
     createdAt: Number(row.created_at),
     lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     active: row.revoked_at === null,
   };
 }
@@ -275,14 +278,11 @@ export function createAccountsService(deps: AccountsDeps) {
 
     /** Resolve an `orr_` access token; null when unknown, revoked, expired or of another kind. */
     async resolveAccessToken(raw: string): Promise<Principal | null> {
-      const row = await store.findAccessTokenByHash(sha256Hex(raw));
-      const now = clock.now();
-      if (!row || row.kind !== 'access' || row.revoked_at !== null || (row.expires_at && row.expires_at <= now)) {
-        return null;
-      }
-      const user = await store.findUserById(row.user_id);
-      if (!user || user.deactivated_at || revokedSince(user, row.created_at)) return null;
-      return { user: toUser(user), via: 'access_token', tokenId: row.token_id };
+      const found = await service.findTokenWithUser(raw);
+      if (!found?.user) return null;
+      const { record, user } = found;
+      if (record.kind !== 'access' || !record.active || (record.expiresAt !== null && record.expiresAt <= clock.now())) return null;
+      return { user, via: 'access_token', tokenId: record.tokenId };
     },
 
     /** Issue an HS256 JWT (`sub` = user id, `iat`, `exp` = now + JWT_TTL_S). */

@@ -9,7 +9,7 @@ import { DomainError } from '../lib/errors.ts';
 import { createBatcher } from '../lib/batcher.ts';
 import type { BusNotification, EventBus } from './event-bus.ts';
 import { RoomErrors } from './errors.ts';
-import type { EventRow, NewEventRow, RoomsStore, StoreTx } from './store.ts';
+import type { EventPosition, EventRow, NewEventRow, RoomsStore, StoreTx } from './store.ts';
 import type { PresenceState, RoomEvent } from './types.ts';
 
 /** What the rooms service needs. */
@@ -82,9 +82,6 @@ export function createRoomsService(deps: RoomsDeps) {
   }
 
   const service = {
-    systemUserId,
-    sharedAlias,
-
     /**
      * Create a public room: `m.room.create`, the creator's join, power levels, join rules, and
      * optional name and canonical alias, in one transaction.
@@ -128,9 +125,6 @@ export function createRoomsService(deps: RoomsDeps) {
       await persist([row(room_id, user_id, 'm.room.member', { membership: 'join' }, user_id)]);
     },
 
-    /** `content.membership` of `user_id` in `room_id`, or null. */
-    membershipOf: (room_id: string, user_id: string) => store.membershipOf(room_id, user_id),
-
     /**
      * Send a timeline event as `sender` (who must be joined). With `txnId`, a repeat returns the
      * first event instead of storing a second one.
@@ -146,13 +140,10 @@ export function createRoomsService(deps: RoomsDeps) {
       return { event: event!, duplicate: false };
     },
 
-    /** Events of `types` strictly after stream position `after`, oldest first. */
-    async eventsAfter(room_id: string, types: string[], after: number, limit: number): Promise<RoomEvent[]> {
-      return (await store.eventsAfter(room_id, types, after, limit)).map(toEvent);
-    },
-    /** Events of `types` with `origin_server_ts` > `ts`, oldest first. */
-    async eventsAfterTs(room_id: string, types: string[], ts: number, limit: number): Promise<RoomEvent[]> {
-      return (await store.eventsAfterTs(room_id, types, ts, limit)).map(toEvent);
+    /** Events of `types` strictly after stream position `after` (a number), or created after `{ts}` (ms); oldest first. */
+    async eventsAfter(room_id: string, types: string[], after: number | { ts: number }, limit: number): Promise<RoomEvent[]> {
+      const position: EventPosition = typeof after === 'number' ? { kind: 'stream', value: after } : { kind: 'ts', value: after.ts };
+      return (await store.eventsAfter(room_id, types, position, limit)).map(toEvent);
     },
     /** The newest `limit` events of `types`, returned oldest first. */
     async latestEvents(room_id: string, types: string[], limit: number): Promise<RoomEvent[]> {

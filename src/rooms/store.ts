@@ -4,6 +4,9 @@
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventsTable, PresenceTable } from '../store/schema.ts';
 
+/** A place in a room's timeline: a stream position, or an instant (ms). */
+export type EventPosition = { kind: 'stream' | 'ts'; value: number };
+
 /** A transaction handle passed to atomic checks; opaque to services. */
 export type StoreTx = Kysely<Database>;
 
@@ -69,25 +72,17 @@ export function createRoomsStore(db: Kysely<Database>) {
           .executeTakeFirst()
       )?.membership ?? null,
 
-    /** Events of `types` in a room strictly after `afterStream`, oldest first. */
-    eventsAfter: (room_id: string, types: string[], afterStream: number, limit: number) =>
+    /**
+     * Events of `types` in a room after a position, oldest first: strictly after a stream position,
+     * or created after an instant (`origin_server_ts`, for legacy ISO cursors).
+     */
+    eventsAfter: (room_id: string, types: string[], after: EventPosition, limit: number) =>
       db
         .selectFrom('events')
         .selectAll()
         .where('room_id', '=', room_id)
         .where('type', 'in', types)
-        .where('stream_ordering', '>', afterStream)
-        .orderBy('stream_ordering')
-        .limit(limit)
-        .execute(),
-    /** Events of `types` with `origin_server_ts` after `ts` (legacy ISO cursors), oldest first. */
-    eventsAfterTs: (room_id: string, types: string[], ts: number, limit: number) =>
-      db
-        .selectFrom('events')
-        .selectAll()
-        .where('room_id', '=', room_id)
-        .where('type', 'in', types)
-        .where('origin_server_ts', '>', ts)
+        .where(after.kind === 'stream' ? 'stream_ordering' : 'origin_server_ts', '>', after.value)
         .orderBy('stream_ordering')
         .limit(limit)
         .execute(),

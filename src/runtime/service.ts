@@ -321,7 +321,7 @@ export function createRuntimeService(deps: RuntimeDeps) {
           ? rooms.latestEvents(roomId, MESSAGE_TYPES, limit)
           : cursor.kind === 'stream'
             ? rooms.eventsAfter(roomId, MESSAGE_TYPES, cursor.after, limit)
-            : rooms.eventsAfterTs(roomId, MESSAGE_TYPES, cursor.afterTs, limit);
+            : rooms.eventsAfter(roomId, MESSAGE_TYPES, { ts: cursor.afterTs }, limit);
 
       let events = await read();
       const waitMs = Math.min(MAX_WAIT_MS, Math.max(0, input.waitMs ?? 0));
