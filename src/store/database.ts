@@ -16,8 +16,6 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
-  /** PostgreSQL schema in use when one was chosen (tables and the migration bookkeeping live there). */
-  schema?: string;
   /**
    * Resolves when the database answers `SELECT 1` within `timeoutMs`.
    * @throws Error when it fails or times out.
@@ -35,8 +33,6 @@ export interface OpenStoreOptions {
   dataPath: string;
   /** SQLite file name inside `dataPath` (default `orrery.sqlite`). */
   sqliteFile?: string;
-  /** PostgreSQL schema to use as `search_path` (tests isolate themselves this way). */
-  pgSchema?: string;
   /** Pool size for PostgreSQL (default 10). */
   pgPoolMax?: number;
 }
@@ -54,7 +50,6 @@ export function openStore(options: OpenStoreOptions): Store {
       connectionString: options.databaseUrl,
       max: options.pgPoolMax ?? 10,
       connectionTimeoutMillis: 5000,
-      ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
       types: {
         getTypeParser: ((oid: number, format?: string) =>
           oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
@@ -64,13 +59,12 @@ export function openStore(options: OpenStoreOptions): Store {
       /* idle client errors surface on the next query; the health check reports them */
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const store = makeStore(db, 'postgres', async () => {
+    return makeStore(db, 'postgres', async () => {
       if (!closed) {
         closed = true;
         await db.destroy();
       }
     });
-    return options.pgSchema ? { ...store, schema: options.pgSchema } : store;
   }
   mkdirSync(options.dataPath, { recursive: true });
   const file = path.join(options.dataPath, options.sqliteFile ?? 'orrery.sqlite');

@@ -26,8 +26,7 @@ export interface MigrateResult {
  * @throws Error naming the failing migration.
  */
 export async function migrateToLatest(store: Store): Promise<MigrateResult> {
-  // Name the schema explicitly: Kysely's table introspection otherwise sees other schemas' bookkeeping.
-  const migrator = new Migrator({ db: store.db, provider, ...(store.schema ? { migrationTableSchema: store.schema } : {}) });
+  const migrator = new Migrator({ db: store.db, provider });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

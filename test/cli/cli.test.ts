@@ -6,15 +6,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TEST_DB, TEST_PG_URL } from '../helpers/server.ts';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { createTestDatabase, TEST_DB } from '../helpers/server.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/cli/main.ts')];
 
-/** Environment for a child `orrery` on the dialect under test (a fresh PostgreSQL database schema via search_path is not
- * expressible in a URL, so PostgreSQL CLI runs use a fresh database). */
+/** Environment for a child `orrery` on the dialect under test (PostgreSQL: a fresh database). */
 async function childEnv(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -25,26 +22,16 @@ async function childEnv(extra: Record<string, string> = {}): Promise<NodeJS.Proc
   };
   delete env.DATABASE_URL;
   if (TEST_DB === 'postgres') {
-    const name = `orrery_cli_${randomBytes(5).toString('hex')}`;
-    const c = new pg.Client({ connectionString: TEST_PG_URL });
-    await c.connect();
-    await c.query(`create database ${name}`);
-    await c.end();
-    createdDatabases.push(name);
-    const u = new URL(TEST_PG_URL);
-    u.pathname = `/${name}`;
-    env.DATABASE_URL = u.toString();
+    const database = await createTestDatabase();
+    createdDatabases.push(database);
+    env.DATABASE_URL = database.url;
   }
   return env;
 }
 
-const createdDatabases: string[] = [];
+const createdDatabases: Array<{ drop(): Promise<void> }> = [];
 after(async () => {
-  if (!createdDatabases.length) return;
-  const c = new pg.Client({ connectionString: TEST_PG_URL });
-  await c.connect();
-  for (const name of createdDatabases) await c.query(`drop database if exists ${name} with (force)`);
-  await c.end();
+  for (const database of createdDatabases) await database.drop();
 });
 
 function run(args: string[], env: NodeJS.ProcessEnv) {

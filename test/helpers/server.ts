@@ -1,6 +1,6 @@
 /**
  * Test harness: a real Orrery on an ephemeral port over a real database — SQLite in a temp folder, or
- * PostgreSQL in a schema of its own when `ORRERY_TEST_DB=postgres` (dropped afterwards).
+ * PostgreSQL in a database of its own when `ORRERY_TEST_DB=postgres` (dropped afterwards).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,24 +25,39 @@ export interface TestServer extends RunningOrrery {
   close(): Promise<void>;
 }
 
+/**
+ * A fresh PostgreSQL database (`create database orrery_t_…`) and its URL; `drop` removes it.
+ * A database, not a schema, per test server: Kysely's migrator introspects every schema of its
+ * database, so another test's `drop schema` or `alter table` there could fail its migration.
+ */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `orrery_t_${randomBytes(6).toString('hex')}`;
+  const admin = async (query: string) => {
+    const c = new pg.Client({ connectionString: TEST_PG_URL });
+    await c.connect();
+    try {
+      await c.query(query);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(TEST_PG_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
 /** Open a fresh, isolated database for the current dialect; `drop` removes it. */
 export async function freshStore(dataPath: string): Promise<{ store: Store; databaseUrl?: string; drop(): Promise<void> }> {
   if (TEST_DB === 'postgres') {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: TEST_PG_URL });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    const store = openStore({ databaseUrl: TEST_PG_URL, dataPath, pgSchema: schema, pgPoolMax: 5 });
+    const database = await createTestDatabase();
+    const store = openStore({ databaseUrl: database.url, dataPath, pgPoolMax: 5 });
     return {
       store,
-      databaseUrl: TEST_PG_URL,
+      databaseUrl: database.url,
       async drop() {
         await store.close();
-        const c = new pg.Client({ connectionString: TEST_PG_URL });
-        await c.connect();
-        await c.query(`drop schema if exists ${schema} cascade`);
-        await c.end();
+        await database.drop();
       },
     };
   }
