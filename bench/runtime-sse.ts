@@ -2,7 +2,8 @@
  * Bench (c): BENCH_SSE_READERS (default 1000) readers of the shared space over Server-Sent Events,
  * while a poster sends BENCH_SSE_RATE (default 50) messages/s for BENCH_SSE_SECONDS (default 10).
  * Delivery latency = arrival at a reader − the poster's send time (carried in the message).
- * Target: p99 ≤ 100 ms.
+ * The same readers and poster run against the ceiling (`sse-ceiling.ts`, bare `node:http` fan-out)
+ * in the same run. Target: p99 ≤ 100 ms.
  */
 import http from 'node:http';
 import { percentile, startServerProcess, stopProcess } from './lib.ts';
@@ -11,9 +12,29 @@ const READERS = Number(process.env.BENCH_SSE_READERS ?? 1000);
 const RATE = Number(process.env.BENCH_SSE_RATE ?? 50);
 const SECONDS = Number(process.env.BENCH_SSE_SECONDS ?? 10);
 
-/** Run the bench. */
-export async function benchSse(): Promise<{ readers: number; rate: number; messages: number; deliveries: number; expected: number; p50: number; p99: number; max: number }> {
-  const { info, child } = await startServerProcess<{ url: string; human: string }>('runtime-server.ts');
+/** One row of bench (c). */
+export interface SseRow {
+  name: string;
+  readers: number;
+  rate: number;
+  messages: number;
+  deliveries: number;
+  expected: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** Run the bench against the ceiling, then Orrery. */
+export async function benchSse(): Promise<SseRow[]> {
+  return [
+    await run('bare node:http fan-out (ceiling)', 'sse-ceiling.ts'),
+    await run('Orrery `GET /api/runtime/stream`', 'runtime-server.ts'),
+  ];
+}
+
+async function run(name: string, script: string): Promise<SseRow> {
+  const { info, child } = await startServerProcess<{ url: string; human: string }>(script);
   const latencies: number[] = [];
   const postErrors: string[] = [];
   const sockets: http.ClientRequest[] = [];
@@ -68,6 +89,7 @@ export async function benchSse(): Promise<{ readers: number; rate: number; messa
     await new Promise((r) => setTimeout(r, 2000));
     if (postErrors.length) console.error(`${postErrors.length} posts failed, e.g. ${postErrors[0]}`);
     return {
+      name,
       readers: READERS,
       rate: RATE,
       messages: total,
@@ -83,4 +105,4 @@ export async function benchSse(): Promise<{ readers: number; rate: number; messa
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.table([await benchSse()]);
+if (import.meta.url === `file://${process.argv[1]}`) console.table(await benchSse());

@@ -84,7 +84,7 @@ function moduleList(config: Config): OrreryModule[] {
       name: 'runtime',
       modes: ['runtime'],
       register: async (app, s) => {
-        await app.register(runtimeRoutes, { prefix: '/api/runtime', runtime: s.runtime, publicOrigin: config.publicOrigin });
+        await app.register(runtimeRoutes, { prefix: '/api/runtime', runtime: s.runtime, publicOrigin: config.publicOrigin, streamMaxBacklogBytes: config.runtime.streamMaxBacklogBytes });
       },
     },
     {

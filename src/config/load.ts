@@ -50,6 +50,8 @@ export interface Config {
     sharedMaxPerMinute: number;
     sharedAccountMaxPerMinute: number;
     sharedDuplicateWindowMs: number;
+    /** See RUNTIME_STREAM_MAX_BACKLOG_BYTES. */
+    streamMaxBacklogBytes: number;
     bootstrapKey: string | undefined;
     allowDirectTokenIssue: boolean;
   };
@@ -125,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       sharedMaxPerMinute: e.RUNTIME_SHARED_MAX_PER_MINUTE,
       sharedAccountMaxPerMinute: e.RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE,
       sharedDuplicateWindowMs: e.RUNTIME_SHARED_DUPLICATE_WINDOW_MS,
+      streamMaxBacklogBytes: e.RUNTIME_STREAM_MAX_BACKLOG_BYTES,
       bootstrapKey: e.RUNTIME_BOOTSTRAP_KEY || undefined,
       allowDirectTokenIssue: e.RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE,
     },

@@ -108,6 +108,7 @@ export const envSchema = z.object({
   RUNTIME_SHARED_MAX_PER_MINUTE: int('RUNTIME_SHARED_MAX_PER_MINUTE', 1).prefault('20'),
   RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: int('RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE', 1).prefault('40'),
   RUNTIME_SHARED_DUPLICATE_WINDOW_MS: int('RUNTIME_SHARED_DUPLICATE_WINDOW_MS', 0).prefault('120000'),
+  RUNTIME_STREAM_MAX_BACKLOG_BYTES: int('RUNTIME_STREAM_MAX_BACKLOG_BYTES', 4096).prefault('1048576'),
   RUNTIME_BOOTSTRAP_KEY: z.string().optional(),
   RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE: bool('RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE').prefault('false'),
 });
@@ -149,6 +150,7 @@ export const OPTION_DOCS: Record<keyof EnvInput, string> = {
   RUNTIME_SHARED_MAX_PER_MINUTE: 'Shared posts per runtime token (and per account from the web) in any 60 s.',
   RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: 'Shared posts per account in any 60 s, all its tokens and the web together.',
   RUNTIME_SHARED_DUPLICATE_WINDOW_MS: 'The same text (case and spacing ignored) is refused (409) within this window, milliseconds (0 disables).',
+  RUNTIME_STREAM_MAX_BACKLOG_BYTES: 'An event stream whose reader leaves this much unread in the server\'s socket buffer is closed (it resumes with `Last-Event-ID`), bytes.',
   RUNTIME_BOOTSTRAP_KEY: 'Key for `x-kozmos-bootstrap-key` on admin token rotate/revoke (unset: only admin sessions; 503 for the header).',
   RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE: 'Allow `POST /api/runtime/token` (direct issue without an invite).',
 };

@@ -18,6 +18,7 @@
  * | GET | /api/runtime/tokens | session: my runtime tokens |
  * | DELETE | /api/runtime/tokens/:token_id | session: revoke one of mine |
  */
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -31,17 +32,29 @@ export interface RuntimeRoutesOptions {
   runtime: RuntimeService;
   /** `BASE_URL` when configured; otherwise each request's own origin is used (as the original). */
   publicOrigin: string | undefined;
+  /** A live stream whose socket holds more unsent bytes than this is closed (RUNTIME_STREAM_MAX_BACKLOG_BYTES). */
+  streamMaxBacklogBytes: number;
 }
 
 const BOOTSTRAP_HEADER = 'x-kozmos-bootstrap-key';
-/** SSE frames by message: built once, written to every stream the message fans out to. */
-const frames = new WeakMap<object, string>();
-function messageFrame(message: object, cursor: string): string {
+/** SSE frames by message: encoded once, written as the same bytes to every stream it fans out to. */
+const frames = new WeakMap<object, Buffer>();
+function messageFrame(message: object, cursor: string): Buffer {
   let frame = frames.get(message);
-  if (!frame) frames.set(message, (frame = `id: ${cursor}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`));
+  if (!frame) frames.set(message, (frame = Buffer.from(`id: ${cursor}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`)));
   return frame;
 }
 const KEEP_ALIVE_MS = 15_000;
+/** Resolves when `socket` has flushed its buffer, or is gone. */
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done).off('close', done);
+      resolve();
+    };
+    socket.on('drain', done).on('close', done);
+  });
+}
 
 const SESSION = { missing: RuntimeErrors.missingSession, invalid: RuntimeErrors.unauthorized };
 const CLAIM = { missing: RuntimeErrors.loginRequired, invalid: RuntimeErrors.unauthorized };
@@ -172,26 +185,76 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
     async (request, reply) => {
       const lastEventId = request.headers['last-event-id'];
       const after = (typeof lastEventId === 'string' && lastEventId) || request.query.after || undefined;
-      const write = (chunk: string) => reply.raw.write(chunk);
-      const watcher = await runtime.watchShared(after, {
-        message: (m, cursor) => write(messageFrame(m, cursor)),
-        presence: (p) => write(`event: presence\ndata: ${JSON.stringify(p)}\n\n`),
-        error: (e) => request.log.warn({ err: e }, 'stream read failed'),
-      });
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      write(`retry: 2000\n: connected\n\n`);
-      const keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS);
-      request.raw.once('close', () => {
-        clearInterval(keepAlive);
+      const res = reply.raw;
+      const socket = res.socket!;
+      // What to release when the stream ends, filled in as the stream is set up.
+      const held: { keepAlive?: NodeJS.Timeout; watcher?: { close(): void } } = {};
+      let open = true;
+      const close = () => {
+        if (!open) return;
+        open = false;
+        clearInterval(held.keepAlive);
+        held.watcher?.close();
+      };
+      // The head goes out with the first frame: an invalid cursor is rejected before any frame, as a 400.
+      let started = false;
+      const start = () => {
+        started = true;
+        reply.hijack();
+        // A close-delimited body (RFC 9112 §6.3, rule 8): neither Content-Length nor chunked encoding,
+        // so the bytes after the head are the SSE frames exactly, each one socket write.
+        res.removeHeader('content-length');
+        res.removeHeader('transfer-encoding');
+        res.writeHead(200, {
+          ...(reply.getHeaders() as Record<string, string>),
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'close',
+          'x-accel-buffering': 'no',
+        });
+        res.flushHeaders();
+        socket.write(`retry: 2000\n: connected\n\n`);
+      };
+      let live = false;
+      const write = (chunk: Buffer | string) => {
+        if (!open) return;
+        if (!started) start();
+        // A stalled reader must not grow the server's memory; it resumes losslessly with Last-Event-ID.
+        // History is paced by `ready` instead.
+        if (live && socket.writableLength > opts.streamMaxBacklogBytes) {
+          request.log.warn({ backlog_bytes: socket.writableLength }, 'stream reader too slow; closing');
+          close();
+          socket.destroy();
+          return;
+        }
+        socket.write(chunk);
+      };
+      socket.once('close', close);
+      let watcher: { close(): void };
+      try {
+        watcher = await runtime.watchShared(after, {
+          message: (m, cursor) => write(messageFrame(m, cursor)),
+          presence: (p) => write(`event: presence\ndata: ${JSON.stringify(p)}\n\n`),
+          error: (e) => request.log.warn({ err: e }, 'stream read failed'),
+          ready: () => (socket.writableLength < opts.streamMaxBacklogBytes / 2 ? Promise.resolve() : drained(socket)),
+        });
+      } catch (error) {
+        socket.off('close', close);
+        if (!started) throw error;
+        // The 200 is out already: end the stream; the reader retries from its last id.
+        request.log.warn({ err: error }, 'stream catch-up failed');
+        socket.destroy();
+        return;
+      }
+      if (!open) {
         watcher.close();
-      });
+        if (!started) reply.hijack();
+        return;
+      }
+      held.watcher = watcher;
+      live = true;
+      if (!started) start();
+      held.keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS);
     },
   );
 

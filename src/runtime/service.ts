@@ -64,6 +64,8 @@ export interface SharedSink {
   message(message: FeedMessage, cursor: string): void;
   presence(change: { userId: string; username: string; present: boolean }): void;
   error?(error: unknown): void;
+  /** Backpressure while catching up: the next page of history is read once this resolves. */
+  ready?(): Promise<void>;
 }
 
 /** Localpart of a Matrix user id: the username everyone sees. */
@@ -450,6 +452,7 @@ export function createRuntimeService(deps: RuntimeDeps) {
         event: (e) => sink.message(feedMessageOf(e), streamCursor(e.stream_ordering)),
         presence: (userId, present) => sink.presence({ userId, username: usernameOf(userId), present }),
         error: (error) => sink.error?.(error),
+        ready: sink.ready && (() => sink.ready!()),
       });
       return { close };
     },

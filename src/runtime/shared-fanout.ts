@@ -12,6 +12,8 @@ export interface FanoutSink {
   event(event: RoomEvent): void;
   presence(userId: string, present: boolean): void;
   error(error: unknown): void;
+  /** Backpressure while catching up: the next page of history is read once this resolves. */
+  ready?(): Promise<void>;
 }
 
 interface Watcher {
@@ -91,6 +93,7 @@ export function createSharedFanout(rooms: RoomsService, roomId: string, types: s
           sink.event(e);
         }
         if (events.length === 0) break;
+        await sink.ready?.();
       }
       live.add(watcher);
       // Anything stored after the head was read and before we joined is picked up by this advance.
