@@ -126,7 +126,7 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
   app.setSerializerCompiler(serializerCompiler);
 
   const accounts = createAccountsService({ store: createAccountsStore(store.db), config, clock });
-  const rooms = createRoomsService({ store: createRoomsStore(store.db), bus: createInProcessEventBus(), clock, serverName: config.serverName });
+  const rooms = createRoomsService({ store: createRoomsStore(store.db, store.dialect), bus: createInProcessEventBus(), clock, serverName: config.serverName });
   const runtime = createRuntimeService({ store: createRuntimeStore(store.db), accounts, rooms, clock, config });
   const services: Services = { accounts, rooms, runtime };
   // The shared space exists from the first start, and every account joins it on registration (DESIGN §1).

@@ -2,6 +2,7 @@
  * Rooms SQL: the only file that queries `rooms`, `events`, `current_state`, `room_aliases`, `presence`.
  */
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import type { Dialect } from '../store/database.ts';
 import type { Database, EventsTable, PresenceTable } from '../store/schema.ts';
 
 /** A place in a room's timeline: a stream position, or an instant (ms). */
@@ -23,8 +24,17 @@ export type NewEventRow = Omit<Insertable<EventsTable>, 'stream_ordering'> & {
   membership: string | null;
 };
 
-/** Builds the rooms queries over `db`. */
-export function createRoomsStore(db: Kysely<Database>) {
+/**
+ * PostgreSQL advisory lock (key pair `'orry'`, 1) held by every event-writing transaction until it
+ * commits. Without it, concurrent transactions take `stream_ordering` values in one order and commit in
+ * another: a reader could see position 11 before 10 commits, and its cursor would skip 10 forever.
+ * Also, a READ COMMITTED check-then-insert (rate limits) would not see its rivals. The lock is released
+ * only after the commit is visible, so positions become visible in order. SQLite has one writer anyway.
+ */
+const EVENTS_WRITE_LOCK = [0x6f727279, 1] as const;
+
+/** Builds the rooms queries over `db` (`dialect` picks how event writes are serialized). */
+export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
   return {
     async insertRoom(room_id: string, creator: string, created_at: number, alias?: string): Promise<void> {
       await db.transaction().execute(async (trx) => {
@@ -37,10 +47,12 @@ export function createRoomsStore(db: Kysely<Database>) {
 
     /**
      * Insert events in one transaction (state events update `current_state`); returns their
-     * stream orderings. `check` runs first inside the transaction (rate limits that must be atomic).
+     * stream orderings. `check` runs first inside the transaction (rate limits that must be atomic);
+     * event writes are serialized (see EVENTS_WRITE_LOCK), so the check sees every earlier write.
      */
     async insertEvents(rows: NewEventRow[], check?: (trx: Kysely<Database>) => Promise<void>): Promise<number[]> {
       return db.transaction().execute(async (trx) => {
+        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENTS_WRITE_LOCK[0]}, ${EVENTS_WRITE_LOCK[1]})`.execute(trx);
         if (check) await check(trx);
         const out: number[] = [];
         for (const { membership, ...row } of rows) {
