@@ -125,7 +125,7 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const accounts = createAccountsService({ store: createAccountsStore(store.db), config, clock });
+  const accounts = createAccountsService({ store: createAccountsStore(store.db, store.dialect), config, clock });
   const rooms = createRoomsService({ store: createRoomsStore(store.db, store.dialect), bus: createInProcessEventBus(), clock, serverName: config.serverName });
   const runtime = createRuntimeService({ store: createRuntimeStore(store.db), accounts, rooms, clock, config });
   const services: Services = { accounts, rooms, runtime };

@@ -2,6 +2,7 @@
  * Accounts SQL: the only file that queries `users`, `sessions`, `access_tokens`, `auth_failures`.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Dialect } from '../store/database.ts';
 import type { AccessTokensTable, Database, SessionsTable, UsersTable } from '../store/schema.ts';
 
 /** A `users` row. */
@@ -11,12 +12,21 @@ export type SessionRow = Selectable<SessionsTable>;
 /** An `access_tokens` row. */
 export type AccessTokenRow = Selectable<AccessTokensTable>;
 
-/** Builds the accounts queries over `db`. */
-export function createAccountsStore(db: Kysely<Database>) {
+/**
+ * PostgreSQL advisory lock (key pair `'orry'`, 2) taken by a registration that may be the first: in
+ * READ COMMITTED two concurrent first registrations would each see no users and both become admin.
+ */
+const FIRST_USER_LOCK = [0x6f727279, 2] as const;
+
+/** Builds the accounts queries over `db` (`dialect` picks how the first-user check is made atomic). */
+export function createAccountsStore(db: Kysely<Database>, dialect: Dialect) {
   return {
     /** Inserts a user, making it admin when it is the first one; runs in one transaction. */
     async insertUser(row: Omit<UserRow, 'is_admin'> & { is_admin?: number }, firstIsAdmin: boolean): Promise<UserRow> {
       return db.transaction().execute(async (trx) => {
+        if (firstIsAdmin && row.is_admin === undefined && dialect === 'postgres') {
+          await sql`select pg_advisory_xact_lock(${FIRST_USER_LOCK[0]}, ${FIRST_USER_LOCK[1]})`.execute(trx);
+        }
         const existing = await trx.selectFrom('users').select('user_id').limit(1).executeTakeFirst();
         const is_admin = row.is_admin ?? (firstIsAdmin && !existing ? 1 : 0);
         const full = { ...row, is_admin };

@@ -18,7 +18,7 @@ async function withAccounts(
   const store = openStore({ databaseUrl: config.databaseUrl, dataPath: config.dataPath });
   try {
     await migrateToLatest(store);
-    const accounts = createAccountsService({ store: createAccountsStore(store.db), config, clock: systemClock });
+    const accounts = createAccountsService({ store: createAccountsStore(store.db, store.dialect), config, clock: systemClock });
     process.stdout.write((await fn(accounts)) + '\n');
   } catch (error) {
     process.stderr.write(`orrery: ${error instanceof DomainError ? error.message : (error as Error).message}\n`);

@@ -196,3 +196,17 @@ describe('accounts: registration policy', () => {
     }
   });
 });
+
+describe('accounts: concurrent first registrations', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ RATE_LIMIT_MAX: '100000' });
+  });
+  after(() => s.close());
+
+  test('of six accounts registered at once on an empty server, exactly one becomes admin', async () => {
+    const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => new Client(s.url).register(`first${i}`)));
+    assert.deepEqual(replies.map((r) => r.status), [201, 201, 201, 201, 201, 201]);
+    assert.equal(replies.filter((r) => r.body.user.is_admin).length, 1);
+  });
+});
