@@ -3,7 +3,7 @@
  * run, then the one list of modules, each loaded when `SERVER_MODE` asks for it (DESIGN §2, seed 001
  * "Server Modes").
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config/load.ts';
@@ -14,7 +14,8 @@ import { VERSION, WEB_DIST } from './lib/paths.ts';
 import { createAccountsStore } from './accounts/store.ts';
 import { createAccountsService, type AccountsService } from './accounts/service.ts';
 import { accountsRoutes } from './accounts/routes.ts';
-import { createInProcessEventBus } from './rooms/event-bus.ts';
+import { createInProcessEventBus, type EventBus } from './rooms/event-bus.ts';
+import { createPgEventBus } from './rooms/pg-event-bus.ts';
 import { createRoomsStore } from './rooms/store.ts';
 import { createRoomsService, type RoomsService } from './rooms/service.ts';
 import { createRuntimeStore } from './runtime/store.ts';
@@ -101,6 +102,32 @@ function wanted(module: OrreryModule, modes: readonly ServerMode[]): boolean {
   return module.modes === 'all' || modes.includes('runtime') || module.modes.some((m) => modes.includes(m));
 }
 
+/**
+ * The event bus for this store: in-process on SQLite (one instance per database file), LISTEN/NOTIFY
+ * on PostgreSQL so that any number of instances wake each other's readers (DESIGN §4).
+ * @throws Error when PostgreSQL cannot be listened to at start
+ */
+async function createEventBus(
+  config: Config,
+  store: Store,
+  roomsStore: ReturnType<typeof createRoomsStore>,
+  log: FastifyBaseLogger,
+): Promise<EventBus & { close?(): Promise<void> }> {
+  if (store.dialect !== 'postgres' || !config.databaseUrl) return createInProcessEventBus();
+  const bus = createPgEventBus({
+    connectionString: config.databaseUrl,
+    notify: roomsStore.notify,
+    onError: (error, context) => log.warn({ err: error }, `event bus: ${context}`),
+  });
+  try {
+    await bus.ready();
+  } catch (error) {
+    await bus.close();
+    throw error;
+  }
+  return bus;
+}
+
 /** Build the Fastify app with every cross-cutting plugin and the modules `SERVER_MODE` selects. */
 export async function createApp(deps: AppDeps): Promise<OrreryApp> {
   const { config, store } = deps;
@@ -126,7 +153,10 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
   app.setSerializerCompiler(serializerCompiler);
 
   const accounts = createAccountsService({ store: createAccountsStore(store.db, store.dialect), config, clock });
-  const rooms = createRoomsService({ store: createRoomsStore(store.db, store.dialect), bus: createInProcessEventBus(), clock, serverName: config.serverName });
+  const roomsStore = createRoomsStore(store.db, store.dialect);
+  const bus = await createEventBus(config, store, roomsStore, app.log);
+  app.addHook('onClose', async () => bus.close?.());
+  const rooms = createRoomsService({ store: roomsStore, bus, clock, serverName: config.serverName });
   const runtime = createRuntimeService({ store: createRuntimeStore(store.db), accounts, rooms, clock, config });
   const services: Services = { accounts, rooms, runtime };
   // The shared space exists from the first start, and every account joins it on registration (DESIGN §1).

@@ -5,10 +5,14 @@
  */
 import { EventEmitter } from 'node:events';
 
-/** What the bus carries: a pointer to a stored event, or a presence change. */
+/**
+ * What the bus carries: a pointer to a stored event, a presence change, or `resync`: notifications
+ * may have been missed (a cross-instance bus reconnected), so readers re-read from their positions.
+ */
 export type BusNotification =
   | { kind: 'event'; room_id: string; stream_ordering: number; type: string }
-  | { kind: 'presence'; user_id: string; present: boolean };
+  | { kind: 'presence'; user_id: string; present: boolean }
+  | { kind: 'resync' };
 
 /** Publish/subscribe of {@link BusNotification}s. */
 export interface EventBus {
@@ -17,7 +21,7 @@ export interface EventBus {
   subscribe(listener: (notification: BusNotification) => void): () => void;
 }
 
-/** An in-process bus (one Orrery instance). */
+/** An in-process bus (one Orrery instance; the SQLite default). See `pg-event-bus.ts` for many. */
 export function createInProcessEventBus(): EventBus {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);

@@ -155,7 +155,8 @@ export function createRoomsService(deps: RoomsDeps) {
 
     /**
      * Resolve when an event of one of `types` lands in `room_id` after `after`, or after `timeoutMs`,
-     * or when `signal` aborts. Resolves `true` if woken by an event.
+     * or when `signal` aborts. Resolves `true` if woken by an event, or by a `resync` (the caller
+     * re-reads and may find nothing new).
      */
     waitForEvent(room_id: string, after: number, timeoutMs: number, signal?: AbortSignal, types?: string[]): Promise<boolean> {
       return new Promise((resolve) => {
@@ -170,7 +171,8 @@ export function createRoomsService(deps: RoomsDeps) {
         };
         const onAbort = () => finish(false);
         const unsubscribe = bus.subscribe((n) => {
-          if (n.kind === 'event' && n.room_id === room_id && n.stream_ordering > after && (!types || types.includes(n.type))) finish(true);
+          if (n.kind === 'resync') finish(true);
+          else if (n.kind === 'event' && n.room_id === room_id && n.stream_ordering > after && (!types || types.includes(n.type))) finish(true);
         });
         const timer = setTimeout(() => finish(false), timeoutMs);
         signal?.addEventListener('abort', onAbort);

@@ -42,6 +42,10 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
         if (alias) await trx.insertInto('room_aliases').values({ room_alias: alias, room_id }).execute();
       });
     },
+    /** PostgreSQL only: `NOTIFY channel, payload` (for the cross-instance event bus). */
+    notify: async (channel: string, payload: string): Promise<void> => {
+      await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+    },
     roomIdByAlias: async (alias: string) =>
       (await db.selectFrom('room_aliases').select('room_id').where('room_alias', '=', alias).executeTakeFirst())?.room_id,
 

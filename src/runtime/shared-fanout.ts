@@ -68,7 +68,7 @@ export function createSharedFanout(rooms: RoomsService, roomId: string, types: s
 
   function ensureSubscribed(): void {
     unsubscribe ??= rooms.subscribe((n) => {
-      if (n.kind === 'event' && n.room_id === roomId && types.includes(n.type)) void advance();
+      if (n.kind === 'resync' || (n.kind === 'event' && n.room_id === roomId && types.includes(n.type))) void advance();
       else if (n.kind === 'presence') for (const w of live) w.sink.presence(n.user_id, n.present);
     });
   }

@@ -68,10 +68,22 @@ export async function freshStore(dataPath: string): Promise<{ store: Store; data
 /** Start Orrery with test defaults overridden by `env`. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { clock?: Clock; logStream?: NodeJS.WritableStream } = {},
+  options: {
+    clock?: Clock;
+    logStream?: NodeJS.WritableStream;
+    /** PostgreSQL only: a second instance on this server's database (a scale-out peer); not dropped on close. */
+    peerOf?: TestServer;
+  } = {},
 ): Promise<TestServer> {
   const dataPath = mkdtempSync(path.join(tmpdir(), 'orrery-test-'));
-  const db = await freshStore(dataPath);
+  const { peerOf, ...startOptions } = options;
+  if (peerOf && !peerOf.config.databaseUrl) throw new Error('peerOf needs a PostgreSQL test server');
+  const db = peerOf
+    ? (() => {
+        const store = openStore({ databaseUrl: peerOf.config.databaseUrl, dataPath, pgPoolMax: 5 });
+        return { store, databaseUrl: peerOf.config.databaseUrl, drop: () => store.close() };
+      })()
+    : await freshStore(dataPath);
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -83,7 +95,7 @@ export async function startTestServer(
     ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
     ...env,
   });
-  const running = await startOrrery(config, { store: db.store, ...options });
+  const running = await startOrrery(config, { store: db.store, ...startOptions });
   return {
     ...running,
     config,

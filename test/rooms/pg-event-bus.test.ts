@@ -1,0 +1,161 @@
+/**
+ * Scale-out on PostgreSQL (DESIGN §4): two Orrery instances on one database wake each other's readers
+ * through LISTEN/NOTIFY, and a listener that loses its connection catches up after reconnecting.
+ * PostgreSQL only; skipped on SQLite (one instance per database file, in-process bus).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { createPgEventBus } from '../../src/rooms/pg-event-bus.ts';
+import type { BusNotification } from '../../src/rooms/event-bus.ts';
+import { startTestServer, TEST_DB, type TestServer } from '../helpers/server.ts';
+import { linkedUser, type LinkedUser } from '../runtime/helpers.ts';
+
+const skip = TEST_DB !== 'postgres' ? 'PostgreSQL only' : false;
+
+/** Reads an SSE response into `text` until asked. */
+function sseReader(res: Response) {
+  const reader = res.body!.getReader();
+  const state = { text: '' };
+  const decoder = new TextDecoder();
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      state.text += decoder.decode(value, { stream: true });
+    }
+  })();
+  return {
+    state,
+    async until(re: RegExp, ms = 5000) {
+      const deadline = Date.now() + ms;
+      while (!re.test(state.text)) {
+        if (Date.now() > deadline) assert.fail(`timed out waiting for ${re} in ${JSON.stringify(state.text.slice(-300))}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
+async function terminateListeners(databaseUrl: string): Promise<number> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const r = await c.query(
+      "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'orrery-listen' and datname = current_database()",
+    );
+    return r.rowCount ?? 0;
+  } finally {
+    await c.end();
+  }
+}
+
+describe('two instances on one PostgreSQL database', { skip }, () => {
+  let a: TestServer;
+  let b: TestServer;
+  let alice: LinkedUser;
+  let bob: LinkedUser;
+  before(async () => {
+    a = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_DUPLICATE_WINDOW_MS: '0' });
+    b = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_DUPLICATE_WINDOW_MS: '0' }, { peerOf: a });
+    alice = await linkedUser(a, 'alice');
+    // Bob registers on instance B; his token works on both (the accounts live in the database).
+    bob = await linkedUser(b, 'bob');
+  });
+  after(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  test('a stream on B receives a message posted on A within milliseconds', async () => {
+    const res = await fetch(`${b.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${bob.token}` } });
+    assert.equal(res.status, 200);
+    const sse = sseReader(res);
+    await sse.until(/: connected/);
+    const sent = performance.now();
+    assert.equal((await alice.bot.post('/api/runtime/shared', { content: 'across instances' })).status, 200);
+    await sse.until(/event: message\ndata: .*across instances/, 2000);
+    const elapsed = performance.now() - sent;
+    assert.ok(elapsed < 1000, `delivered after ${elapsed.toFixed(0)} ms`);
+    await sse.cancel();
+  });
+
+  test('a long-poll on B returns as soon as A stores a message; presence changes on A reach B', async () => {
+    const { streamCursor } = (await bob.bot.get('/api/runtime/feed?limit=1')).body;
+    const started = Date.now();
+    const poll = bob.bot.get(`/api/runtime/feed?after=${streamCursor}&wait=10000`);
+    await new Promise((r) => setTimeout(r, 200));
+    await alice.bot.post('/api/runtime/shared', { content: 'wake the poller' });
+    const r = await poll;
+    assert.deepEqual(r.body.messages.map((m: { content: string }) => m.content), ['wake the poller']);
+    assert.ok(Date.now() - started < 5000, 'woken, not timed out');
+
+    const res = await fetch(`${b.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${bob.token}` } });
+    const sse = sseReader(res);
+    await sse.until(/: connected/);
+    await alice.bot.req('DELETE', '/api/runtime/presence');
+    await sse.until(/event: presence\ndata: \{"userId":"@alice:localhost","username":"alice","present":false\}/);
+    await sse.cancel();
+  });
+
+  test('when the LISTEN connections drop, they reconnect and a message posted meanwhile still arrives', async () => {
+    const res = await fetch(`${b.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${bob.token}` } });
+    const sse = sseReader(res);
+    await sse.until(/: connected/);
+    assert.equal(await terminateListeners(a.config.databaseUrl!), 2, "both instances' listeners");
+    // Posted while B cannot hear: B learns of it from the resync after reconnecting.
+    assert.equal((await alice.bot.post('/api/runtime/shared', { content: 'while deaf' })).status, 200);
+    await sse.until(/data: .*while deaf/, 10_000);
+    // And live delivery works again afterwards.
+    await alice.bot.post('/api/runtime/shared', { content: 'after reconnect' });
+    await sse.until(/data: .*after reconnect/, 5000);
+    assert.equal((sse.state.text.match(/while deaf/g) ?? []).length, 1, 'delivered once');
+    await sse.cancel();
+  });
+});
+
+describe('PostgreSQL event bus', { skip }, () => {
+  let server: TestServer;
+  const notifyVia = (url: string) => {
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    return {
+      notify: async (channel: string, payload: string) => {
+        await pool.query('select pg_notify($1, $2)', [channel, payload]);
+      },
+      end: () => pool.end(),
+    };
+  };
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server?.close());
+
+  test("one turn's notifications travel in order, split under the payload limit; an instance hears itself once", async () => {
+    const url = server.config.databaseUrl!;
+    const senders = [notifyVia(url), notifyVia(url)];
+    const one = createPgEventBus({ connectionString: url, notify: senders[0]!.notify, channel: 'orrery_bus_test' });
+    const two = createPgEventBus({ connectionString: url, notify: senders[1]!.notify, channel: 'orrery_bus_test' });
+    try {
+      await Promise.all([one.ready(), two.ready()]);
+      const heardByOne: BusNotification[] = [];
+      const heardByTwo: BusNotification[] = [];
+      one.subscribe((n) => heardByOne.push(n));
+      two.subscribe((n) => heardByTwo.push(n));
+      // 1000 pointers in one turn: well over one 8000-byte NOTIFY payload.
+      for (let i = 1; i <= 1000; i++) one.publish({ kind: 'event', room_id: '!r:test', stream_ordering: i, type: 'm.room.message' });
+      const deadline = Date.now() + 5000;
+      while (heardByTwo.length < 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(
+        heardByTwo.map((n) => (n.kind === 'event' ? n.stream_ordering : -1)),
+        Array.from({ length: 1000 }, (_, i) => i + 1),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(heardByOne.length, 1000, 'its own notifications once (locally), not again from the channel');
+    } finally {
+      await one.close();
+      await two.close();
+      await Promise.all(senders.map((s) => s.end()));
+    }
+  });
+});
