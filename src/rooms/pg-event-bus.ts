@@ -94,8 +94,14 @@ export function createPgEventBus(options: PgEventBusOptions): PgEventBus {
     });
     c.on('error', lost);
     c.on('end', () => lost());
-    await c.connect();
-    await c.query(`LISTEN ${c.escapeIdentifier(channel)}`);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${c.escapeIdentifier(channel)}`);
+    } catch (error) {
+      dead = true;
+      await c.end().catch(() => undefined);
+      throw error;
+    }
     if (closed) {
       await c.end();
       return;
