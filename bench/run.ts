@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: every benchmark, each against its ceiling, peer or target measured in the same
  * run, printed as Markdown for docs/PERFORMANCE.md. Arguments pick benches by name
- * (`platform`, `reply`, `heartbeat`, `sse`); none runs all.
+ * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`); none runs all.
  */
 import { machine } from './lib.ts';
 import { benchPlatform } from './platform.ts';
 import { benchReplyLatency } from './runtime-reply.ts';
 import { benchHeartbeats } from './runtime-heartbeat.ts';
 import { benchSse } from './runtime-sse.ts';
+import { benchScaleout } from './runtime-scaleout.ts';
 
 const pick = process.argv.slice(2);
 const want = (name: string) => pick.length === 0 || pick.includes(name);
@@ -45,4 +46,14 @@ if (want('sse')) {
   console.log('| server | readers | msgs/s | messages | deliveries / expected | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of rows) console.log(`| ${x.name} | ${x.readers} | ${x.rate} | ${x.messages} | ${x.deliveries} / ${x.expected} | ${f(x.p50)} | ${f(x.p99)} | ${f(x.max)} |`);
   console.log(`\ntarget p99 ≤ 100 ms: ${verdict(r.p99 <= 100 && r.deliveries === r.expected)}; Orrery p99 is ${f(r.p99 / rows[0]!.p99, 1)}× the ceiling's\n`);
+}
+if (want('scaleout')) {
+  const rows = await benchScaleout();
+  console.log('## (d) Scale-out: two instances on one PostgreSQL database\n');
+  if (!rows) console.log('PostgreSQL not reachable (BENCH_PG_URL); skipped.\n');
+  else {
+    console.log('| path | deliveries / expected | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|');
+    for (const r of rows) console.log(`| ${r.path} | ${r.deliveries} / ${r.expected} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} |`);
+    console.log(`\nacross instances adds ${f(rows[1]!.p50 - rows[0]!.p50)} ms at p50 over the same instance\n`);
+  }
 }

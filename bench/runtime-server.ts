@@ -1,7 +1,8 @@
 /**
- * Orrery for the runtime benchmarks, in its own process: SQLite, limits out of the way, and seeded
- * accounts. Prints one JSON line: `{url, human, botToken, heartbeatTokens}` (tokens for
- * BENCH_BOTS simulated bots, one user each), then runs until killed.
+ * Orrery for the runtime benchmarks, in its own process: SQLite (or BENCH_DATABASE_URL), limits out
+ * of the way, and seeded accounts. Prints one JSON line: `{url, human, botToken, heartbeatTokens}`
+ * (tokens for BENCH_BOTS simulated bots, one user each), then runs until killed. With BENCH_SEED=0 it
+ * seeds nothing and prints `{url}` (a second instance on a database another one seeded).
  */
 import { benchConfig } from './lib.ts';
 import { startOrrery } from '../src/main.ts';
@@ -13,9 +14,15 @@ const config = benchConfig({
   RUNTIME_SHARED_MAX_PER_MINUTE: '1000000',
   RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000000',
   RUNTIME_SHARED_DUPLICATE_WINDOW_MS: '0',
+  ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
 });
 const running = await startOrrery(config);
 const { accounts, runtime } = running.orrery.services;
+process.on('SIGTERM', () => void running.stop().then(() => process.exit(0)));
+if (process.env.BENCH_SEED === '0') {
+  console.log(JSON.stringify({ url: running.url }));
+  await new Promise(() => undefined);
+}
 
 async function runtimeToken(username: string): Promise<string> {
   const user = await accounts.createUser({ username, password: `password-${username}` });
@@ -32,4 +39,3 @@ for (let i = 0; i < BOTS; i += 16) {
 }
 
 console.log(JSON.stringify({ url: running.url, human: humanToken, botToken, heartbeatTokens }));
-process.on('SIGTERM', () => void running.stop().then(() => process.exit(0)));
