@@ -81,10 +81,16 @@ export function createAccountsStore(db: Kysely<Database>, dialect: Dialect) {
       return Number(r.numUpdatedRows);
     },
     /** Batch form: record uses of tokens in one transaction (`sql` template: hot path). */
+    /**
+     * One UPDATE for a batch of token uses (the heartbeat hot path). Uses within one batch happen in
+     * the same event-loop turn, so each token gets the batch's latest instant (at most a few ms later).
+     */
     async touchAccessTokens(items: Array<{ tokenId: number; at: number }>): Promise<void[]> {
-      await db.transaction().execute(async (trx) => {
-        for (const it of items) await sql`update access_tokens set last_used_at = ${it.at} where token_id = ${it.tokenId}`.execute(trx);
-      });
+      if (items.length) {
+        const at = items.reduce((max, it) => (it.at > max ? it.at : max), items[0]!.at);
+        const ids = [...new Set(items.map((it) => it.tokenId))];
+        await sql`update access_tokens set last_used_at = ${at} where token_id in (${sql.join(ids)})`.execute(db);
+      }
       return items.map(() => undefined);
     },
     listAccessTokens: (userId: string, kind: string) =>

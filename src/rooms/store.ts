@@ -140,18 +140,27 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
      * transaction. Per item, 1 when refreshed, 0 when the user was absent (the caller then upserts
      * and announces).
      */
+    /**
+     * Refresh the users of a batch of heartbeats who are present, in at most two UPDATEs (runtime and
+     * not); returns 1 per item refreshed, 0 for those not present (the caller then takes the slow path
+     * and announces them). The batch's latest `now` and strictest `sinceTs` apply to all its items.
+     */
     async refreshPresenceBatch(items: Array<{ user_id: string; now: number; sinceTs: number; viaRuntime: boolean }>): Promise<number[]> {
+      if (items.length === 0) return [];
+      const now = items.reduce((max, it) => (it.now > max ? it.now : max), items[0]!.now);
+      const since = items.reduce((max, it) => (it.sinceTs > max ? it.sinceTs : max), items[0]!.sinceTs);
+      const refreshed = new Set<string>();
       // `sql` template: this runs for every heartbeat, where Kysely's builder cost more than SQLite.
-      return db.transaction().execute(async (trx) => {
-        const out: number[] = [];
-        for (const it of items) {
-          const r = await sql`update presence
-                                 set last_active_ts = ${it.now}, via_runtime = case when ${it.viaRuntime ? 1 : 0} = 1 then 1 else via_runtime end
-                               where user_id = ${it.user_id} and presence <> 'offline' and last_active_ts >= ${it.sinceTs}`.execute(trx);
-          out.push(Number(r.numAffectedRows ?? 0));
-        }
-        return out;
-      });
+      for (const viaRuntime of [true, false]) {
+        const users = [...new Set(items.filter((it) => it.viaRuntime === viaRuntime).map((it) => it.user_id))];
+        if (users.length === 0) continue;
+        const { rows } = await sql<{ user_id: string }>`update presence
+             set last_active_ts = ${now}${viaRuntime ? sql`, via_runtime = 1` : sql``}
+           where user_id in (${sql.join(users)}) and presence <> 'offline' and last_active_ts >= ${since}
+           returning user_id`.execute(db);
+        for (const r of rows) refreshed.add(r.user_id);
+      }
+      return items.map((it) => (refreshed.has(it.user_id) ? 1 : 0));
     },
     getPresence: (user_id: string) => db.selectFrom('presence').selectAll().where('user_id', '=', user_id).executeTakeFirst(),
     async upsertPresence(row: PresenceRow): Promise<void> {

@@ -78,6 +78,41 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
     assert.ok(!(await u.web.get('/api/runtime/presence')).body.users.some((x: { userId: string }) => x.userId === u.userId), 'stale after 60 s');
   });
 
+  test('heartbeats arriving together: present users are refreshed in one batch, returning ones are announced, every token is touched', async () => {
+    const bots = await Promise.all(Array.from({ length: 6 }, (_, i) => linkedUser(s, `fleet${i}`)));
+    for (const b of bots) await b.bot.post('/api/runtime/presence');
+    clock.advance(40_000);
+    for (const b of bots.slice(0, 3)) await b.bot.post('/api/runtime/presence');
+    clock.advance(30_000);
+    // Now fleet0-2 were seen 30 s ago (present) and fleet3-5 70 s ago (gone).
+    const res = await fetch(`${s.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${bots[0]!.token}` } });
+    const reader = res.body!.getReader();
+    let text = '';
+    const decoder = new TextDecoder();
+    const read = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        text += decoder.decode(value, { stream: true });
+      }
+    })();
+    while (!text.includes(': connected')) await new Promise((r) => setTimeout(r, 5));
+    const replies = await Promise.all(bots.map((b) => b.bot.post('/api/runtime/presence')));
+    assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+    const deadline = Date.now() + 3000;
+    while ((text.match(/"present":true/g) ?? []).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    await reader.cancel();
+    await read;
+    const announced = [...text.matchAll(/"username":"(fleet\d)","present":true/g)].map((m) => m[1]).sort();
+    assert.deepEqual(announced, ['fleet3', 'fleet4', 'fleet5'], 'only the returning bots are announced');
+    const listed = (await bots[0]!.web.get('/api/runtime/presence')).body.users.map((u: { username: string }) => u.username);
+    for (let i = 0; i < 6; i++) assert.ok(listed.includes(`fleet${i}`), `fleet${i} present`);
+    const used = await sql<{ last_used_at: number }>`select last_used_at from access_tokens
+      where user_id in (${sql.join(bots.map((b) => b.userId))}) and kind = 'runtime'`.execute(s.store.db);
+    assert.deepEqual(used.rows.map((r) => Number(r.last_used_at)), Array(6).fill(clock.now()));
+  });
+
   test('15. rotate and revoke: 503 without a key only for non-admins, 401 wrong key, rotate replaces, revoke-all clears presence', async () => {
     const u = await linkedUser(s, 'rot');
     const anon = new Client(s.url);
