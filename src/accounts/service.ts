@@ -83,6 +83,12 @@ export function createAccountsService(deps: AccountsDeps) {
   const { store, config, clock } = deps;
   const listeners: UserCreatedListener[] = [];
   const tokenToucher = createBatcher(store.touchAccessTokens);
+  // Every bot request starts with this lookup; a burst of them becomes one `IN (…)` query.
+  const tokenFinder = createBatcher(async (hashes: string[]) => {
+    const rows = await store.findAccessTokensWithUsers([...new Set(hashes)]);
+    const byHash = new Map(rows.map((row) => [row.token_hash, row]));
+    return hashes.map((hash) => byHash.get(hash));
+  });
   const jwtKey = new TextEncoder().encode(hmac(config.sessionSecret, 'orrery-jwt-v1'));
   let dummyHash: Promise<string> | undefined;
 
@@ -381,10 +387,11 @@ export function createAccountsService(deps: AccountsDeps) {
     },
     /**
      * A raw token's record and, when its user may still act (not deactivated, not revoked since the
-     * token was issued), that user: one query, for modules that authenticate their own token kind.
+     * token was issued), that user, for modules that authenticate their own token kind. Lookups made
+     * in the same event-loop turn share one query.
      */
     async findTokenWithUser(raw: string): Promise<{ record: TokenRecord; user: User | null } | null> {
-      const row = await store.findAccessTokenWithUser(sha256Hex(raw));
+      const row = await tokenFinder.add(sha256Hex(raw));
       if (!row) return null;
       const userRow: UserRow = {
         user_id: row.user_id,

@@ -96,10 +96,11 @@ export function createAccountsStore(db: Kysely<Database>, dialect: Dialect) {
     listAccessTokens: (userId: string, kind: string) =>
       db.selectFrom('access_tokens').selectAll().where('user_id', '=', userId).where('kind', '=', kind).orderBy('created_at', 'desc').execute(),
     /**
-     * A token and its user in one query (the hot path of every runtime call). Written with the `sql`
-     * template: Kysely's builder cost more CPU than SQLite on this path (docs/PERFORMANCE.md).
+     * Tokens and their users in one query, for a batch of lookups (the hot path of every runtime
+     * call). Written with the `sql` template: Kysely's builder cost more CPU than SQLite on this path
+     * (docs/PERFORMANCE.md). Unknown hashes are simply absent from the result.
      */
-    findAccessTokenWithUser: async (tokenHash: string) =>
+    findAccessTokensWithUsers: async (tokenHashes: string[]) =>
       (
         await sql<AccessTokenRow & {
           localpart: string;
@@ -113,8 +114,8 @@ export function createAccountsStore(db: Kysely<Database>, dialect: Dialect) {
                   u.localpart, u.password_hash, u.display_name, u.is_admin, u.created_at as user_created_at,
                   u.sessions_revoked_at, u.deactivated_at
              from access_tokens t join users u on u.user_id = t.user_id
-            where t.token_hash = ${tokenHash}`.execute(db)
-      ).rows[0],
+            where t.token_hash in (${sql.join(tokenHashes)})`.execute(db)
+      ).rows,
     findAccessTokenById: (tokenId: number) =>
       db.selectFrom('access_tokens').selectAll().where('token_id', '=', tokenId).executeTakeFirst(),
     async revokeUserTokens(userId: string, kind: string, at: number): Promise<number> {

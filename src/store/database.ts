@@ -82,8 +82,8 @@ export function openStore(options: OpenStoreOptions): Store {
   });
 }
 
-/** Prepared statements kept per SQL text; Kysely's SQLite driver would otherwise prepare every query. */
-const STATEMENT_CACHE_SIZE = 500;
+/** Prepared statements kept per SQL text (batched `IN (…)` queries add one text per batch size). */
+const STATEMENT_CACHE_SIZE = 1000;
 
 /**
  * Wrap a better-sqlite3 handle so `prepare` reuses statements (LRU by SQL text). Safe because

@@ -113,6 +113,30 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
     assert.deepEqual(used.rows.map((r) => Number(r.last_used_at)), Array(6).fill(clock.now()));
   });
 
+  test('token lookups made together each get their own answer (valid, repeated, revoked, unknown)', async () => {
+    const [ok1, ok2, gone] = await Promise.all(['mixa', 'mixb', 'mixc'].map((n) => linkedUser(s, n)));
+    const tokens = (await gone!.web.get('/api/runtime/tokens')).body.tokens as { id: number }[];
+    assert.equal((await gone!.web.req('DELETE', `/api/runtime/tokens/${tokens[0]!.id}`)).status, 200);
+    const calls: [string, string | undefined, number, string | undefined][] = [
+      ['ok1', ok1!.token, 200, undefined],
+      ['ok2', ok2!.token, 200, undefined],
+      ['ok1 again', ok1!.token, 200, undefined],
+      ['revoked', gone!.token, 401, 'invalid token'],
+      ['unknown', 'kzrt_' + '0'.repeat(48), 401, 'invalid token'],
+      ['ok2 again', ok2!.token, 200, undefined],
+    ];
+    const replies = await Promise.all(
+      calls.map(([, token]) => fetch(`${s.url}/api/runtime/me`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({ status: r.status, body: await r.json() }))),
+    );
+    calls.forEach(([name, , status, error], i) => {
+      assert.equal(replies[i]!.status, status, name);
+      if (error) assert.equal(replies[i]!.body.error, error, name);
+    });
+    assert.equal(replies[0]!.body.username, 'mixa');
+    assert.equal(replies[1]!.body.username, 'mixb');
+    assert.equal(replies[5]!.body.username, 'mixb');
+  });
+
   test('15. rotate and revoke: 503 without a key only for non-admins, 401 wrong key, rotate replaces, revoke-all clears presence', async () => {
     const u = await linkedUser(s, 'rot');
     const anon = new Client(s.url);
