@@ -2,7 +2,7 @@
  * Shared bench helpers: start a server script in a child process and read its JSON line; percentiles.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,4 +61,18 @@ export function percentile(values: number[], p: number): number {
 export async function machine(): Promise<string> {
   const os = await import('node:os');
   return `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`;
+}
+
+/**
+ * CPU time (user + system, seconds) a child process has used so far, from `/proc/<pid>/stat`
+ * (Linux; clock ticks at the usual 100 Hz). `NaN` where that is not readable.
+ */
+export function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // After "pid (comm) ", utime and stime are the 12th and 13th fields.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }

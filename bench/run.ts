@@ -43,8 +43,8 @@ if (want('sse')) {
   const rows = await benchSse();
   const r = rows[1]!;
   console.log('## (c) Shared space over SSE\n');
-  console.log('| server | readers | msgs/s | messages | deliveries / expected | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const x of rows) console.log(`| ${x.name} | ${x.readers} | ${x.rate} | ${x.messages} | ${x.deliveries} / ${x.expected} | ${f(x.p50)} | ${f(x.p99)} | ${f(x.max)} |`);
+  console.log('| server | readers | msgs/s | messages | deliveries / expected | p50 ms | p99 ms | max ms | server CPU s | post p50 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const x of rows) console.log(`| ${x.name} | ${x.readers} | ${x.rate} | ${x.messages} | ${x.deliveries} / ${x.expected} | ${f(x.p50)} | ${f(x.p99)} | ${f(x.max)} | ${f(x.serverCpuS)} | ${f(x.postP50)} |`);
   console.log(`\ntarget p99 ≤ 100 ms: ${verdict(r.p99 <= 100 && r.deliveries === r.expected)}; Orrery p99 is ${f(r.p99 / rows[0]!.p99, 1)}× the ceiling's\n`);
 }
 if (want('scaleout')) {

@@ -6,7 +6,7 @@
  * in the same run. Target: p99 ≤ 100 ms.
  */
 import http from 'node:http';
-import { percentile, startServerProcess, stopProcess } from './lib.ts';
+import { percentile, processCpuSeconds, startServerProcess, stopProcess } from './lib.ts';
 
 const READERS = Number(process.env.BENCH_SSE_READERS ?? 1000);
 const RATE = Number(process.env.BENCH_SSE_RATE ?? 50);
@@ -23,6 +23,10 @@ export interface SseRow {
   p50: number;
   p99: number;
   max: number;
+  /** The server's CPU time while posting and delivering, s (the 10 s run plus 2 s to drain). */
+  serverCpuS: number;
+  /** Round trip of the poster's `POST /api/runtime/shared`, ms. */
+  postP50: number;
 }
 
 /** Run the bench against the ceiling, then Orrery. */
@@ -37,6 +41,7 @@ async function run(name: string, script: string): Promise<SseRow> {
   const { info, child } = await startServerProcess<{ url: string; human: string }>(script);
   const latencies: number[] = [];
   const postErrors: string[] = [];
+  const postTimes: number[] = [];
   const sockets: http.ClientRequest[] = [];
   const origin = performance.timeOrigin;
   try {
@@ -66,6 +71,7 @@ async function run(name: string, script: string): Promise<SseRow> {
         sockets.push(req);
       }
     });
+    const cpuBefore = processCpuSeconds(child.pid);
     let sent = 0;
     const total = RATE * SECONDS;
     const start = performance.now();
@@ -74,12 +80,14 @@ async function run(name: string, script: string): Promise<SseRow> {
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const body = JSON.stringify({ content: `sse ${sent} ${origin + performance.now()}` });
+      const posted = performance.now();
       void fetch(`${info.url}/api/runtime/shared`, {
         method: 'POST',
         headers: { authorization: `Bearer ${info.human}`, 'content-type': 'application/json' },
         body,
       }).then(
         async (r) => {
+          postTimes.push(performance.now() - posted);
           if (!r.ok) postErrors.push(`${r.status} ${await r.text()}`);
         },
         (e: Error) => postErrors.push(e.message),
@@ -87,6 +95,7 @@ async function run(name: string, script: string): Promise<SseRow> {
       sent++;
     }
     await new Promise((r) => setTimeout(r, 2000));
+    const serverCpuS = processCpuSeconds(child.pid) - cpuBefore;
     if (postErrors.length) console.error(`${postErrors.length} posts failed, e.g. ${postErrors[0]}`);
     return {
       name,
@@ -98,6 +107,8 @@ async function run(name: string, script: string): Promise<SseRow> {
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       max: latencies.reduce((a, b) => (b > a ? b : a), 0),
+      serverCpuS,
+      postP50: percentile(postTimes, 50),
     };
   } finally {
     for (const s of sockets) s.destroy();

@@ -101,7 +101,9 @@ const normalise = (text: string) => text.replace(/\s+/g, ' ').trim().toLowerCase
 export function createRuntimeService(deps: RuntimeDeps) {
   const { store, accounts, rooms, clock, config } = deps;
   const limits = config.runtime;
-  let fanout: ReturnType<typeof createSharedFanout> | undefined;
+  // A promise, so that watchers arriving in the same turn share one fan-out (a `??=` around an
+  // `await` would build one per caller, each reading every message again).
+  let fanout: Promise<ReturnType<typeof createSharedFanout>> | undefined;
 
   async function mintToken(userId: string, label: string, lastUsedAt: number | null): Promise<string> {
     const { token } = await accounts.createAccessToken(userId, {
@@ -447,8 +449,14 @@ export function createRuntimeService(deps: RuntimeDeps) {
         if (!cursor || cursor.kind !== 'stream') throw new DomainError(RuntimeErrors.invalidCursor);
         from = cursor.after;
       }
-      fanout ??= createSharedFanout(rooms, await rooms.ensureSharedRoom(), MESSAGE_TYPES);
-      const close = await fanout.watch(from, {
+      fanout ??= rooms.ensureSharedRoom().then(
+        (roomId) => createSharedFanout(rooms, roomId, MESSAGE_TYPES),
+        (error: unknown) => {
+          fanout = undefined;
+          throw error;
+        },
+      );
+      const close = await (await fanout).watch(from, {
         event: (e) => sink.message(feedMessageOf(e), streamCursor(e.stream_ordering)),
         presence: (userId, present) => sink.presence({ userId, username: usernameOf(userId), present }),
         error: (error) => sink.error?.(error),

@@ -31,9 +31,22 @@ export function createSharedFanout(rooms: RoomsService, roomId: string, types: s
   let fetching = false;
   let again = false;
 
-  async function initHead(): Promise<number> {
-    head ??= (await rooms.latestEvents(roomId, types, 1)).at(-1)?.stream_ordering ?? 0;
-    return head;
+  let loadingHead: Promise<number> | undefined;
+
+  /** The shared head, read once however many watchers ask at the same time. */
+  function initHead(): Promise<number> {
+    if (head !== undefined) return Promise.resolve(head);
+    loadingHead ??= rooms
+      .latestEvents(roomId, types, 1)
+      .then((latest) => {
+        // `advance` may have moved the head on meanwhile; never move it back.
+        head ??= latest.at(-1)?.stream_ordering ?? 0;
+        return head;
+      })
+      .finally(() => {
+        loadingHead = undefined;
+      });
+    return loadingHead;
   }
 
   async function advance(): Promise<void> {

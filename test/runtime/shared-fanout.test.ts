@@ -38,3 +38,34 @@ test('watchers that join while messages are being posted see each message once, 
     await s.close();
   }
 });
+
+test('watchers that arrive in the same turn share one fan-out: each new message is read once, not once per watcher', async () => {
+  const s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_MAX_PER_MINUTE: '1000', RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000' });
+  try {
+    const { accounts, runtime, rooms } = s.orrery.services;
+    const user = await accounts.createUser({ username: 'crowd', password: 'password-crowd' });
+    const principal = { user, via: 'session' as const };
+    const got: number[][] = Array.from({ length: 200 }, () => []);
+    // 200 watchers in one turn, as when a burst of stream requests is authenticated together.
+    const watchers = await Promise.all(got.map((into) => runtime.watchShared(undefined, { message: (m) => into.push(m.id), presence: () => undefined })));
+    let reads = 0;
+    const eventsAfter = rooms.eventsAfter;
+    rooms.eventsAfter = (...args) => {
+      reads++;
+      return eventsAfter(...args);
+    };
+    try {
+      for (let i = 0; i < 5; i++) {
+        await runtime.postShared(principal, `crowd ${i}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      rooms.eventsAfter = eventsAfter;
+    }
+    for (const into of got) assert.equal(into.length, 5);
+    assert.ok(reads <= 10, `${reads} reads for 5 messages and 200 watchers`);
+    for (const w of watchers) w.close();
+  } finally {
+    await s.close();
+  }
+});
