@@ -112,7 +112,7 @@ async function createEventBus(
   store: Store,
   roomsStore: ReturnType<typeof createRoomsStore>,
   log: FastifyBaseLogger,
-): Promise<EventBus & { close?(): Promise<void> }> {
+): Promise<EventBus & { close?(): Promise<void>; health?(): string }> {
   if (store.dialect !== 'postgres' || !config.databaseUrl) return createInProcessEventBus();
   const bus = createPgEventBus({
     connectionString: config.databaseUrl,
@@ -180,6 +180,7 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
     modules: modules.map((m) => m.name),
     version: VERSION,
     startedAtMs,
+    ...(bus.health ? { checks: { event_bus: () => bus.health!() } } : {}),
   });
   for (const module of modules) {
     await app.register(async function orreryModule(child) {

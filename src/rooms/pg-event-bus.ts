@@ -39,6 +39,8 @@ export interface PgEventBus extends EventBus {
   close(): Promise<void>;
   /** This instance's id on the channel (notifications carrying it are its own). */
   readonly instanceId: string;
+  /** `ok` while listening; otherwise why not (for `/health`). */
+  health(): string;
 }
 
 interface Envelope {
@@ -187,6 +189,7 @@ export function createPgEventBus(options: PgEventBusOptions): PgEventBus {
     },
     subscribe: local.subscribe,
     ready: () => started,
+    health: () => (client ? 'ok' : closed ? 'failed: closed' : 'failed: not listening (reconnecting)'),
     async close() {
       closed = true;
       clearTimeout(reconnectTimer);

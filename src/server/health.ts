@@ -15,6 +15,8 @@ export interface HealthOptions {
   modules: string[];
   version: string;
   startedAtMs: number;
+  /** More dependency checks by name: each returns `ok` or a reason (e.g. the event bus). */
+  checks?: Record<string, () => string>;
 }
 
 const HealthBody = z.object({
@@ -45,6 +47,10 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthOptions): P
       } catch (error) {
         request.log.warn({ err: error }, 'health check: database failed');
         checks.database = `failed: ${(error as Error).message}`;
+      }
+      for (const [name, check] of Object.entries(opts.checks ?? {})) {
+        checks[name] = check();
+        if (checks[name] !== 'ok') request.log.warn({ check: name, reason: checks[name] }, `health check: ${name} failed`);
       }
       const ok = Object.values(checks).every((c) => c === 'ok');
       return reply.code(ok ? 200 : 503).send({

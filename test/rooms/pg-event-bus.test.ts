@@ -99,6 +99,11 @@ describe('two instances on one PostgreSQL database', { skip }, () => {
     await sse.cancel();
   });
 
+  test('/health reports the event bus on PostgreSQL', async () => {
+    const health = await (await fetch(`${b.url}/health`)).json();
+    assert.equal(health.checks.event_bus, 'ok');
+  });
+
   test('when the LISTEN connections drop, they reconnect and a message posted meanwhile still arrives', async () => {
     const res = await fetch(`${b.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${bob.token}` } });
     const sse = sseReader(res);
@@ -130,6 +135,34 @@ describe('PostgreSQL event bus', { skip }, () => {
     server = await startTestServer();
   });
   after(() => server?.close());
+
+  test('health says not listening while the connection is down, then ok again after reconnecting', async () => {
+    const url = server.config.databaseUrl!;
+    const sender = notifyVia(url);
+    const errors: string[] = [];
+    const bus = createPgEventBus({ connectionString: url, notify: sender.notify, channel: 'orrery_bus_health', onError: (_e, context) => errors.push(context), reconnectMinMs: 300 });
+    try {
+      await bus.ready();
+      assert.equal(bus.health(), 'ok');
+      const resyncs: BusNotification[] = [];
+      bus.subscribe((n) => n.kind === 'resync' && resyncs.push(n));
+      await terminateListeners(url);
+      const seen = new Set<string>();
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && !(seen.has('failed: not listening (reconnecting)') && bus.health() === 'ok')) {
+        seen.add(bus.health());
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.ok(seen.has('failed: not listening (reconnecting)'), [...seen].join(', '));
+      assert.equal(bus.health(), 'ok');
+      assert.equal(resyncs.length, 1, 'readers are told to re-read once');
+      assert.ok(errors.includes('listen connection lost'), errors.join(', '));
+    } finally {
+      await bus.close();
+      await sender.end();
+    }
+    assert.equal(bus.health(), 'failed: closed');
+  });
 
   test("one turn's notifications travel in order, split under the payload limit; an instance hears itself once", async () => {
     const url = server.config.databaseUrl!;
