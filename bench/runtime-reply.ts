@@ -57,7 +57,7 @@ export async function benchReplyLatency(): Promise<Array<{ mode: string; samples
     ] as const) {
       const bot = spawn(
         process.execPath,
-        [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/cli/main.ts'), 'connect', '--base-url', info.url, '--token', info.botToken,
+        ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'connect', '--base-url', info.url, '--token', info.botToken,
           '--trigger-name', 'botowner', '--model', 'echo', '--state-file', path.join(mkdtempSync(path.join(tmpdir(), 'bench-bot-')), 's.json'), ...args],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );

@@ -3,7 +3,8 @@
  * read the shared space, reply when triggered, clear presence on shutdown.
  *
  * Fixes over the original (§3.3-3.4): it knows its own user id from the token, so it never answers
- * itself; the cursor advances only after a message is handled, so a failing model call or post is
+ * its own account (with `--answer-owner` it answers the owner's web posts, and the server leaves out
+ * every post of the account's bots: `exclude=own_bots`); the cursor advances only after a message is handled, so a failing model call or post is
  * retried (with backoff, honouring 429 `retry_after_ms`) instead of lost; handled ids and the cursor
  * persist in a state file, so a restart neither re-answers nor misses what came while it was down;
  * with the server's event stream it learns of a message within milliseconds: it catches up through
@@ -75,6 +76,10 @@ export function createConnectBot(deps: BotDeps) {
   let stopping = false;
   let heartbeatTimer: NodeJS.Timeout | undefined;
   let me: { userId: string; username: string } | null = null;
+  /** `exclude=own_bots` on feed and stream: `--answer-owner` asked for it and the server offers it. */
+  let excludeOwnBots = false;
+  const readQuery = (params: Record<string, string>) =>
+    new URLSearchParams({ ...params, ...(excludeOwnBots ? { exclude: 'own_bots' } : {}) }).toString();
   const state = loadState(stateFile);
   const handled = new Set(state.handled);
   let cursor = state.cursor ?? new Date(Date.now() - o.lookbackSeconds * 1000).toISOString();
@@ -130,15 +135,18 @@ export function createConnectBot(deps: BotDeps) {
     if (!Number.isFinite(id) || handled.has(id)) return;
     const sender = String(m.username ?? '').trim();
     const content = String(m.content ?? '').trim();
-    const own = (me && m.user_id === me.userId) || (o.username && sender.toLowerCase() === o.username.toLowerCase());
+    // With the server excluding the account's bot posts, what is left of the account is the owner's web posts.
+    const own = !excludeOwnBots && ((me && m.user_id === me.userId) || (o.username && sender.toLowerCase() === o.username.toLowerCase()));
     if (!content || own || !(o.replyAll || trigger.test(content))) return markHandled(m);
     try {
       const reply = await retrying('model', () =>
         deps.llm.generate({ system: o.systemPrompt, input: `${sender || 'user'}: ${content}`, maxOutputTokens: 180, signal: stopController.signal }),
       );
-      await retrying('post', () =>
-        client.request('POST', '/api/runtime/shared', { content: formatReply(sender, reply) }, { 'idempotency-key': `reply-${id}` }),
+      const posted = await retrying('post', () =>
+        client.request<{ id?: number }>('POST', '/api/runtime/shared', { content: formatReply(sender, reply) }, { 'idempotency-key': `reply-${id}` }),
       );
+      // Its own reply is never a trigger, whatever the server sends back.
+      if (typeof posted?.id === 'number') markHandled({ ...m, id: posted.id });
       log(`replied to ${sender || 'user'}`);
     } catch (error) {
       if (error instanceof TransientFailure) throw error;
@@ -162,7 +170,7 @@ export function createConnectBot(deps: BotDeps) {
       const page = await retrying('feed', () =>
         client.request<{ messages: FeedMessage[]; nextCursor: string | null; streamCursor?: string | null }>(
           'GET',
-          `/api/runtime/feed?after=${encodeURIComponent(cursor)}&limit=${o.feedLimit}`,
+          `/api/runtime/feed?${readQuery({ after: cursor, limit: String(o.feedLimit) })}`,
         ),
       );
       for (const m of page.messages) {
@@ -185,8 +193,8 @@ export function createConnectBot(deps: BotDeps) {
     let failure: unknown = null;
     let chain: Promise<void> = Promise.resolve();
     try {
-      const query = resumeAt ? `?after=${encodeURIComponent(resumeAt)}` : '';
-      const res = await fetch(`${o.baseUrl}/api/runtime/stream${query}`, {
+      const query = readQuery(resumeAt ? { after: resumeAt } : {});
+      const res = await fetch(`${o.baseUrl}/api/runtime/stream${query ? `?${query}` : ''}`, {
         headers: { authorization: `Bearer ${o.token}`, accept: 'text/event-stream' },
         signal: controller.signal,
       });
@@ -219,12 +227,13 @@ export function createConnectBot(deps: BotDeps) {
     if (failure) throw failure;
   }
 
-  async function serverOffersStream(): Promise<boolean> {
+  /** What the server's spec says it offers beyond the original protocol (nothing when unreadable). */
+  async function serverFeatures(): Promise<{ stream: boolean; excludeOwnBots: boolean }> {
     try {
-      const spec = await client.request<{ endpoints?: { stream?: string } }>('GET', '/api/runtime/spec');
-      return typeof spec?.endpoints?.stream === 'string';
+      const spec = await client.request<{ endpoints?: { stream?: string }; capabilities?: string[] }>('GET', '/api/runtime/spec');
+      return { stream: typeof spec?.endpoints?.stream === 'string', excludeOwnBots: spec?.capabilities?.includes('exclude_own_bots') === true };
     } catch {
-      return false;
+      return { stream: false, excludeOwnBots: false };
     }
   }
 
@@ -244,8 +253,11 @@ export function createConnectBot(deps: BotDeps) {
       }
       heartbeatTimer = setInterval(() => void heartbeat(), o.heartbeatSeconds * 1000);
       await heartbeat();
-      const useStream = o.stream ?? (await serverOffersStream());
-      log(`mode=${useStream ? 'stream' : 'poll'} state=${stateFile}`);
+      const features = await serverFeatures();
+      const useStream = o.stream ?? features.stream;
+      excludeOwnBots = o.answerOwner && features.excludeOwnBots;
+      if (o.answerOwner && !excludeOwnBots) log('answer-owner unavailable (server cannot exclude its bots); never answering own account');
+      log(`mode=${useStream ? 'stream' : 'poll'} answer-owner=${excludeOwnBots} state=${stateFile}`);
       let backoff = 1000;
       while (!stopping) {
         try {

@@ -26,6 +26,12 @@ export interface ConnectOptions {
   /** `responses` (the original) or `chat`. */
   openaiApi: 'responses' | 'chat';
   stateFile: string | undefined;
+  /**
+   * Answer the owner's own web posts too (default `false`: never answer its own account, as the
+   * original). Needs a server offering `exclude=own_bots`, so the bot still never hears any bot of
+   * its account, itself included.
+   */
+  answerOwner: boolean;
 }
 
 /** A missing required option (`fatal: missing required arg: <name>`). */
@@ -58,6 +64,7 @@ export function addConnectFlags(command: Command): Command {
     .option('--trigger-regex <re>', 'replaces the default trigger [KOZMOS_TRIGGER_REGEX]')
     .option('--stream [bool]', 'use the server-sent event stream (default: when the server offers it)')
     .option('--state-file <path>', 'where the cursor and answered ids are kept [KOZMOS_STATE_FILE]')
+    .option('--answer-owner [bool]', "also answer your own web posts (never your bots') [KOZMOS_ANSWER_OWNER] (default false)")
     .allowUnknownOption(true)
     .allowExcessArguments(true);
 }
@@ -116,6 +123,7 @@ export function resolveConnectOptions(flags: Raw, env: NodeJS.ProcessEnv = proce
     stream: streamRaw === undefined ? undefined : truthy(streamRaw),
     openaiApi: api === 'chat' ? 'chat' : 'responses',
     stateFile: str('stateFile', 'KOZMOS_STATE_FILE') || undefined,
+    answerOwner: truthy(pick(flags, 'answerOwner', env, 'KOZMOS_ANSWER_OWNER')),
   };
 }
 

@@ -10,7 +10,7 @@ import { createBatcher } from '../lib/batcher.ts';
 import type { BusNotification, EventBus } from './event-bus.ts';
 import { RoomErrors } from './errors.ts';
 import type { EventPosition, EventRow, NewEventRow, RoomsStore, StoreTx } from './store.ts';
-import type { PresenceState, RoomEvent } from './types.ts';
+import type { EventFilter, PresenceState, RoomEvent } from './types.ts';
 
 /** What the rooms service needs. */
 export interface RoomsDeps {
@@ -43,6 +43,7 @@ function toEvent(row: EventRow): RoomEvent {
     sender: row.sender,
     content: JSON.parse(row.content) as Record<string, unknown>,
     origin_server_ts: Number(row.origin_server_ts),
+    ...(row.token_id !== null && row.token_id !== undefined ? { token_id: Number(row.token_id) } : {}),
   };
 }
 
@@ -74,9 +75,7 @@ export function createRoomsService(deps: RoomsDeps) {
 
   async function persist(rows: NewEventRow[], check?: SendOptions['check']): Promise<RoomEvent[]> {
     const orderings = await store.insertEvents(rows, check);
-    const events = rows.map(({ membership: _m, txn_id: _t, token_id: _k, ...r }, i) =>
-      toEvent({ ...r, txn_id: null, token_id: null, stream_ordering: orderings[i]! }),
-    );
+    const events = rows.map(({ membership: _m, txn_id: _t, ...r }, i) => toEvent({ ...r, txn_id: null, stream_ordering: orderings[i]! }));
     for (const e of events) bus.publish({ kind: 'event', room_id: e.room_id, stream_ordering: e.stream_ordering, type: e.type });
     return events;
   }
@@ -140,14 +139,17 @@ export function createRoomsService(deps: RoomsDeps) {
       return { event: event!, duplicate: false };
     },
 
-    /** Events of `types` strictly after stream position `after` (a number), or created after `{ts}` (ms); oldest first. */
-    async eventsAfter(room_id: string, types: string[], after: number | { ts: number }, limit: number): Promise<RoomEvent[]> {
+    /**
+     * Events of `types` strictly after stream position `after` (a number), or created after `{ts}` (ms);
+     * oldest first; narrowed by `filter`.
+     */
+    async eventsAfter(room_id: string, types: string[], after: number | { ts: number }, limit: number, filter?: EventFilter): Promise<RoomEvent[]> {
       const position: EventPosition = typeof after === 'number' ? { kind: 'stream', value: after } : { kind: 'ts', value: after.ts };
-      return (await store.eventsAfter(room_id, types, position, limit)).map(toEvent);
+      return (await store.eventsAfter(room_id, types, position, limit, filter)).map(toEvent);
     },
-    /** The newest `limit` events of `types`, returned oldest first. */
-    async latestEvents(room_id: string, types: string[], limit: number): Promise<RoomEvent[]> {
-      return (await store.latestEvents(room_id, types, limit)).map(toEvent).reverse();
+    /** The newest `limit` events of `types`, returned oldest first; narrowed by `filter`. */
+    async latestEvents(room_id: string, types: string[], limit: number, filter?: EventFilter): Promise<RoomEvent[]> {
+      return (await store.latestEvents(room_id, types, limit, filter)).map(toEvent).reverse();
     },
     /** Query helpers for atomic checks inside {@link SendOptions.check}. */
     recentBySender: store.recentBySender,

@@ -1,9 +1,10 @@
 /**
  * Rooms SQL: the only file that queries `rooms`, `events`, `current_state`, `room_aliases`, `presence`.
  */
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Dialect } from '../store/database.ts';
 import type { Database, EventsTable, PresenceTable } from '../store/schema.ts';
+import type { EventFilter } from './types.ts';
 
 /** A place in a room's timeline: a stream position, or an instant (ms). */
 export type EventPosition = { kind: 'stream' | 'ts'; value: number };
@@ -32,6 +33,14 @@ export type NewEventRow = Omit<Insertable<EventsTable>, 'stream_ordering'> & {
  * only after the commit is visible, so positions become visible in order. SQLite has one writer anyway.
  */
 const EVENTS_WRITE_LOCK = [0x6f727279, 1] as const;
+
+/** Narrows an `events` select by an {@link EventFilter}. */
+function applyFilter(filter: EventFilter | undefined) {
+  return <Q extends SelectQueryBuilder<Database, 'events', object>>(q: Q): Q =>
+    filter?.not_token_sender === undefined
+      ? q
+      : (q.where((eb) => eb.or([eb('sender', '!=', filter.not_token_sender!), eb('token_id', 'is', null)])) as Q);
+}
 
 /** Builds the rooms queries over `db` (`dialect` picks how event writes are serialized). */
 export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
@@ -92,23 +101,25 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
      * Events of `types` in a room after a position, oldest first: strictly after a stream position,
      * or created after an instant (`origin_server_ts`, for legacy ISO cursors).
      */
-    eventsAfter: (room_id: string, types: string[], after: EventPosition, limit: number) =>
+    eventsAfter: (room_id: string, types: string[], after: EventPosition, limit: number, filter?: EventFilter) =>
       db
         .selectFrom('events')
         .selectAll()
         .where('room_id', '=', room_id)
         .where('type', 'in', types)
         .where(after.kind === 'stream' ? 'stream_ordering' : 'origin_server_ts', '>', after.value)
+        .$call(applyFilter(filter))
         .orderBy('stream_ordering')
         .limit(limit)
         .execute(),
     /** The newest `limit` events of `types`, newest first. */
-    latestEvents: (room_id: string, types: string[], limit: number) =>
+    latestEvents: (room_id: string, types: string[], limit: number, filter?: EventFilter) =>
       db
         .selectFrom('events')
         .selectAll()
         .where('room_id', '=', room_id)
         .where('type', 'in', types)
+        .$call(applyFilter(filter))
         .orderBy('stream_ordering', 'desc')
         .limit(limit)
         .execute(),

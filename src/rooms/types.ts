@@ -17,6 +17,20 @@ export interface RoomEvent {
   sender: string;
   content: Record<string, unknown>;
   origin_server_ts: number;
+  /**
+   * Server-internal, never sent to clients as is: the access or runtime token the event was sent
+   * with (absent for web-session and server events). Matrix keeps the sending device the same way.
+   */
+  token_id?: number;
+}
+
+/**
+ * A server-side narrowing of a timeline read, like a Matrix `RoomEventFilter`:
+ * `not_token_sender` leaves out the events this user sent with a token (their bots' posts) and keeps
+ * the ones they sent from a web session.
+ */
+export interface EventFilter {
+  not_token_sender?: string;
 }
 
 /** A user's presence row. */

@@ -25,7 +25,7 @@ import { z } from 'zod';
 import { DomainError } from '../lib/errors.ts';
 import type { Principal } from '../accounts/types.ts';
 import { RuntimeErrors } from './errors.ts';
-import type { RuntimeService } from './service.ts';
+import type { RuntimeService, SharedSink } from './service.ts';
 
 /** Options of {@link runtimeRoutes}. */
 export interface RuntimeRoutesOptions {
@@ -68,6 +68,15 @@ const AnyBody = z.record(z.string(), z.unknown()).nullish();
 
 function principalOf(request: FastifyRequest): Principal {
   return request.principal!;
+}
+
+/**
+ * `exclude=own_bots` on the feed and the stream: leave out the caller's own posts made with a token
+ * (their bots), keep their web posts, so the owner can talk to their bot and no bot hears a sibling.
+ */
+const Exclude = z.enum(['own_bots']).optional().describe("own_bots: leave out your own account's posts made with a token (your bots)");
+function excludeBotsOf(principal: Principal, exclude: 'own_bots' | undefined): string | undefined {
+  return exclude === 'own_bots' ? principal.user.userId : undefined;
 }
 
 /** Registers the runtime routes (expects prefix `/api/runtime`). */
@@ -155,7 +164,7 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
       schema: {
         tags,
         summary: 'Shared-space messages after a cursor (newest page without one); wait=<ms> long-polls',
-        querystring: z.object({ after: z.string().optional(), limit: z.string().optional(), wait: z.string().optional() }),
+        querystring: z.object({ after: z.string().optional(), limit: z.string().optional(), wait: z.string().optional(), exclude: Exclude }),
         response: { 200: z.object({ messages: z.array(FeedMessage), nextCursor: z.string().nullable(), streamCursor: z.string() }) },
       },
     },
@@ -168,6 +177,7 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
         limit: request.query.limit,
         waitMs: Number.isFinite(wait) ? wait : 0,
         signal: controller.signal,
+        excludeBotsOf: excludeBotsOf(principalOf(request), request.query.exclude),
       });
     },
   );
@@ -179,7 +189,7 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
       schema: {
         tags,
         summary: 'Server-Sent Events: `message` (id: cursor) and `presence`; resumes from Last-Event-ID',
-        querystring: z.object({ after: z.string().optional() }),
+        querystring: z.object({ after: z.string().optional(), exclude: Exclude }),
       },
     },
     async (request, reply) => {
@@ -232,12 +242,13 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
       socket.once('close', close);
       let watcher: { close(): void };
       try {
-        watcher = await runtime.watchShared(after, {
+        const sink: SharedSink = {
           message: (m, cursor) => write(messageFrame(m, cursor)),
           presence: (p) => write(`event: presence\ndata: ${JSON.stringify(p)}\n\n`),
           error: (e) => request.log.warn({ err: e }, 'stream read failed'),
           ready: () => (socket.writableLength < opts.streamMaxBacklogBytes / 2 ? Promise.resolve() : drained(socket)),
-        });
+        };
+        watcher = await runtime.watchShared(after, sink, excludeBotsOf(principalOf(request), request.query.exclude));
       } catch (error) {
         socket.off('close', close);
         if (!started) throw error;

@@ -16,7 +16,7 @@ import { randomToken, safeEqual, sha256Hex } from '../lib/secrets.ts';
 import type { AccountsService, TokenRecord } from '../accounts/service.ts';
 import type { Principal, User } from '../accounts/types.ts';
 import type { RoomsService } from '../rooms/service.ts';
-import type { RoomEvent } from '../rooms/types.ts';
+import type { EventFilter, RoomEvent } from '../rooms/types.ts';
 import { compoundCursor, parseCursor, streamCursor } from './cursor.ts';
 import { RuntimeErrors } from './errors.ts';
 import { createSharedFanout } from './shared-fanout.ts';
@@ -203,7 +203,10 @@ export function createRuntimeService(deps: RuntimeDeps) {
           'Creating brand-new runtime users is disabled.',
           'GET /api/runtime/stream (Server-Sent Events) or GET /api/runtime/feed?wait=<ms> deliver new messages as they arrive.',
           'Send Idempotency-Key on POST /api/runtime/shared to make retries safe.',
+          "Add exclude=own_bots to the feed and the stream to leave out your own bots' posts; your web posts stay, so you can talk to your own bot.",
         ],
+        /** Orrery additions a client may rely on (absent from the original server). */
+        capabilities: ['stream', 'long_poll', 'idempotency_key', 'exclude_own_bots'],
       };
     },
 
@@ -310,22 +313,24 @@ export function createRuntimeService(deps: RuntimeDeps) {
      * A page of the shared space (research §1.10, fixed): after `after` when given, else the newest
      * page. `limit` is clamped to [1, 100] (default 40). With `waitMs` > 0 and nothing new, waits up
      * to `waitMs` (≤ 30 s) for the next message. `nextCursor` is the original compound form; an empty
-     * page echoes `after`.
+     * page echoes `after`. With `excludeBotsOf` (a user id), that user's posts made with a token (their
+     * bots') are left out, and their web posts kept: `?exclude=own_bots`, so an owner can talk to their bot.
      * @throws DomainError invalidCursor
      */
-    async feed(input: { after?: string | undefined; limit?: unknown; waitMs?: number; signal?: AbortSignal }) {
+    async feed(input: { after?: string | undefined; limit?: unknown; waitMs?: number; signal?: AbortSignal; excludeBotsOf?: string | undefined }) {
       const n = input.limit === undefined ? 40 : Math.floor(Number(input.limit));
       const limit = Number.isFinite(n) ? Math.min(100, Math.max(1, n)) : 40;
       const roomId = await rooms.ensureSharedRoom();
       const cursor = input.after ? parseCursor(input.after) : undefined;
       if (cursor === null) throw new DomainError(RuntimeErrors.invalidCursor);
 
+      const filter: EventFilter | undefined = input.excludeBotsOf ? { not_token_sender: input.excludeBotsOf } : undefined;
       const read = async () =>
         !cursor
-          ? rooms.latestEvents(roomId, MESSAGE_TYPES, limit)
+          ? rooms.latestEvents(roomId, MESSAGE_TYPES, limit, filter)
           : cursor.kind === 'stream'
-            ? rooms.eventsAfter(roomId, MESSAGE_TYPES, cursor.after, limit)
-            : rooms.eventsAfter(roomId, MESSAGE_TYPES, { ts: cursor.afterTs }, limit);
+            ? rooms.eventsAfter(roomId, MESSAGE_TYPES, cursor.after, limit, filter)
+            : rooms.eventsAfter(roomId, MESSAGE_TYPES, { ts: cursor.afterTs }, limit, filter);
 
       let events = await read();
       const waitMs = Math.min(MAX_WAIT_MS, Math.max(0, input.waitMs ?? 0));
@@ -439,10 +444,11 @@ export function createRuntimeService(deps: RuntimeDeps) {
 
     /**
      * Follow the shared space live: every message after `after` (a stream cursor; default: from
-     * now) in order, without gaps or repeats, and every presence change. Returns `close`.
+     * now) in order, without gaps or repeats, and every presence change. Returns `close`. With
+     * `excludeBotsOf`, that user's token posts are left out, as in {@link feed}.
      * @throws DomainError invalidCursor
      */
-    async watchShared(after: string | undefined, sink: SharedSink): Promise<{ close(): void }> {
+    async watchShared(after: string | undefined, sink: SharedSink, excludeBotsOf?: string): Promise<{ close(): void }> {
       let from: number | undefined;
       if (after) {
         const cursor = parseCursor(after);
@@ -457,7 +463,10 @@ export function createRuntimeService(deps: RuntimeDeps) {
         },
       );
       const close = await (await fanout).watch(from, {
-        event: (e) => sink.message(feedMessageOf(e), streamCursor(e.stream_ordering)),
+        event: (e) => {
+          if (excludeBotsOf !== undefined && e.sender === excludeBotsOf && e.token_id !== undefined) return;
+          sink.message(feedMessageOf(e), streamCursor(e.stream_ordering));
+        },
         presence: (userId, present) => sink.presence({ userId, username: usernameOf(userId), present }),
         error: (error) => sink.error?.(error),
         ready: sink.ready && (() => sink.ready!()),

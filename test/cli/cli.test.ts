@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createTestDatabase, TEST_DB } from '../helpers/server.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/cli/main.ts')];
+const CLI = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts')];
 
 /** Environment for a child `orrery` on the dialect under test (PostgreSQL: a fresh database). */
 async function childEnv(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {

@@ -23,10 +23,15 @@ interface Bot {
   exited: Promise<number | null>;
 }
 
+/**
+ * The bot runs in this very process (`node --import tsx`, not the tsx CLI, which would put a second
+ * process in between): SIGKILL in `after` must reach it, or an orphan keeps our pipes open and the
+ * test run never exits after a failure.
+ */
 function startBot(s: TestServer, token: string, stateFile: string, extra: string[] = []): Bot {
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/cli/main.ts'), 'connect',
+    ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'connect',
       '--base-url', s.url, '--token', token, '--trigger-name', 'botowner', '--model', 'echo', '--state-file', stateFile, ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENAI_API_KEY: '' } },
   );
@@ -113,8 +118,43 @@ describe('orrery connect end to end (echo model)', () => {
     assert.equal(await bot.exited, 0);
   });
 
+  test('its own account is never answered by default; with --answer-owner the owner talks to it from the web, and its bots are still never answered', async () => {
+    const solo = await linkedUser(s, 'solo');
+    // A second runtime token of the same account: a sibling bot.
+    const invite = await solo.web.post('/api/runtime/invite/create', {});
+    const sibling = new Client(s.url);
+    sibling.bearer = (await solo.web.post('/api/runtime/invite/claim', { code: invite.body.code })).body.token;
+    const soloState = path.join(mkdtempSync(path.join(tmpdir(), 'orrery-connect-')), 'state.json');
+    const soloReplies = async () =>
+      (await alice.get('/api/runtime/feed?limit=100')).body.messages.filter((m: { content: string }) => /^solo: echo:/.test(m.content));
+
+    let bot = startBot(s, solo.token, soloState, ['--trigger-name', 'solo']);
+    await until('stream', async () => bot.lines.some((l) => /stream connected/.test(l)));
+    assert.ok(bot.lines.some((l) => /answer-owner=false/.test(l)), bot.lines.join('\n'));
+    assert.equal((await solo.web.post('/api/runtime/shared', { content: 'can you hear me solo' })).status, 200);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await soloReplies()).length, 0, 'the default never answers its own account');
+    bot.child.kill('SIGTERM');
+    assert.equal(await bot.exited, 0);
+
+    bot = startBot(s, solo.token, soloState, ['--trigger-name', 'solo', '--answer-owner']);
+    await until('stream', async () => bot.lines.some((l) => /stream connected/.test(l)));
+    assert.ok(bot.lines.some((l) => /answer-owner=true/.test(l)), bot.lines.join('\n'));
+    assert.equal((await solo.web.post('/api/runtime/shared', { content: 'hey solo it is me' })).status, 200);
+    const replied = await until('the reply to its owner', async () => ((await soloReplies()).length >= 1 ? await soloReplies() : false)).catch((e) => {
+      throw new Error(`${e.message}\n${bot.lines.join('\n')}`);
+    });
+    assert.equal(replied[0].content, 'solo: echo: hey solo it is me');
+    // The sibling bot's post names the trigger too; like the bot's own reply, it is not heard.
+    assert.equal((await sibling.post('/api/runtime/shared', { content: 'solo sibling bot here' })).status, 200);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await soloReplies()).length, 1, 'one reply: the old message stays handled, no bot post is answered');
+    bot.child.kill('SIGTERM');
+    assert.equal(await bot.exited, 0);
+  });
+
   test('missing required args → fatal line and exit 1; a revoked token → token unauthorized, exit 1', async () => {
-    const missing = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/cli/main.ts'), 'connect', '--token', 'x'], {
+    const missing = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'connect', '--token', 'x'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, KOZMOS_BASE_URL: '', OPENAI_API_KEY: '' },
     });

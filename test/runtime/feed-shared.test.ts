@@ -223,3 +223,78 @@ describe('live delivery', () => {
     assert.equal(bad.status, 400);
   });
 });
+
+describe('exclude=own_bots: an owner can talk to their bot, no bot hears its own account', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_DUPLICATE_WINDOW_MS: '0' });
+  });
+  after(() => s.close());
+
+  test('feed and stream leave out the caller account\'s token posts and keep its web posts and everyone else\'s', async () => {
+    const owner = await linkedUser(s, 'owner');
+    const other = await linkedUser(s, 'other');
+    const invite = await owner.web.post('/api/runtime/invite/create', {});
+    const sibling = new Client(s.url);
+    sibling.bearer = (await owner.web.post('/api/runtime/invite/claim', { code: invite.body.code })).body.token;
+    const start = (await owner.bot.get('/api/runtime/feed?limit=1')).body.streamCursor as string;
+
+    const res = await fetch(`${s.url}/api/runtime/stream?exclude=own_bots&after=${start}`, { headers: { authorization: `Bearer ${owner.token}` } });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    let text = '';
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        text += new TextDecoder().decode(value);
+      }
+    })();
+
+    await owner.web.post('/api/runtime/shared', { content: 'owner from the web' });
+    await owner.bot.post('/api/runtime/shared', { content: 'owner bot' });
+    await sibling.post('/api/runtime/shared', { content: 'owner sibling bot' });
+    await other.bot.post('/api/runtime/shared', { content: 'other bot' });
+    await other.web.post('/api/runtime/shared', { content: 'other from the web' });
+    const everything = ['owner from the web', 'owner bot', 'owner sibling bot', 'other bot', 'other from the web'];
+    const heard = ['owner from the web', 'other bot', 'other from the web'];
+
+    const contents = (r: { body: { messages: { content: string }[] } }) => r.body.messages.map((m) => m.content);
+    assert.deepEqual(contents(await owner.bot.get(`/api/runtime/feed?after=${start}`)), everything, 'no exclude: unchanged');
+    const page = await owner.bot.get(`/api/runtime/feed?after=${start}&exclude=own_bots`);
+    assert.deepEqual(contents(page), heard);
+    assert.deepEqual(Object.keys(page.body.messages[0]).sort(), ['content', 'created_at', 'id', 'user_id', 'username'], 'items keep their exact shape');
+    // A small page is filled past excluded posts, and its cursor continues after them.
+    const first = await owner.bot.get(`/api/runtime/feed?after=${start}&exclude=own_bots&limit=2`);
+    assert.deepEqual(contents(first), heard.slice(0, 2));
+    assert.deepEqual(contents(await owner.bot.get(`/api/runtime/feed?after=${first.body.nextCursor}&exclude=own_bots`)), heard.slice(2));
+    // The newest page and the web session's view.
+    assert.deepEqual(contents(await owner.web.get('/api/runtime/feed?limit=3&exclude=own_bots')), heard);
+    // Another user's exclusion is about their own account.
+    assert.deepEqual(contents(await other.bot.get(`/api/runtime/feed?after=${start}&exclude=own_bots`)), ['owner from the web', 'owner bot', 'owner sibling bot', 'other from the web']);
+
+    const deadline = Date.now() + 5000;
+    while (!text.includes('other from the web') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await reader.cancel();
+    await reading;
+    assert.deepEqual([...text.matchAll(/"content":"([^"]+)"/g)].map((m) => m[1]), heard);
+
+    // A long-poll is not woken for good by an excluded post: it waits for the next one it may see.
+    const { streamCursor } = (await owner.bot.get('/api/runtime/feed?limit=1')).body;
+    const poll = owner.bot.get(`/api/runtime/feed?after=${streamCursor}&exclude=own_bots&wait=5000`);
+    await new Promise((r) => setTimeout(r, 150));
+    await owner.bot.post('/api/runtime/shared', { content: 'owner bot again' });
+    await new Promise((r) => setTimeout(r, 150));
+    await other.web.post('/api/runtime/shared', { content: 'worth waking for' });
+    assert.deepEqual(contents(await poll), ['worth waking for']);
+  });
+
+  test('an unknown exclude value is a 400 naming the parameter', async () => {
+    const u = await linkedUser(s, 'strict');
+    for (const path of ['/api/runtime/feed?exclude=everything', '/api/runtime/stream?exclude=everything']) {
+      const r = await u.bot.get(path);
+      assert.equal(r.status, 400, path);
+      assert.match(JSON.stringify(r.body), /exclude/);
+    }
+  });
+});

@@ -147,6 +147,7 @@ describe('runtime invites and claims (research §8 items 1-9)', () => {
     assert.equal(r.body.protocol, 'kozmos-runtime-v1');
     assert.equal(r.body.endpoints.presence, 'http://orrery.test/api/runtime/presence');
     assert.deepEqual(r.body.heartbeat, { interval_seconds: 25, timeout_seconds: 60 });
+    assert.deepEqual(r.body.capabilities, ['stream', 'long_poll', 'idempotency_key', 'exclude_own_bots']);
   });
 });
 

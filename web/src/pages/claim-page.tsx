@@ -60,10 +60,13 @@ export function ClaimPage() {
           <input id="runtime-token" readOnly value={claim.token} onFocus={(e) => e.currentTarget.select()} />
           <p className="notice">{claim.note}</p>
           <h2>Quick start</h2>
-          <p className="muted">Heartbeat about every 25 s; 30 minutes without one expires the token; Ctrl+C clears presence.</p>
+          <p className="muted">
+            Heartbeat about every 25 s; 30 minutes without one expires the token; Ctrl+C clears presence. <code>--answer-owner</code> lets you talk to your bot yourself; without it, only
+            other accounts can trigger it.
+          </p>
           <pre>
             <code>{`npm run connect -- --base-url "${origin}" --token "${claim.token}" \\
-  --username "${claim.user.username}" --trigger-name "${claim.user.username}" --model echo`}</code>
+  --username "${claim.user.username}" --trigger-name "${claim.user.username}" --model echo --answer-owner`}</code>
           </pre>
           <p className="muted">or, with OpenAI (or any OpenAI-compatible endpoint), from the Orrery folder:</p>
           <pre>
