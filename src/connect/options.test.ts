@@ -19,11 +19,14 @@ test('defaults, minimums, env fallback and flag precedence', () => {
   assert.equal(o.openaiModel, 'gpt-4.1-mini');
   assert.equal(o.triggerName, 'runtime');
   assert.equal(o.replyAll, false);
+  assert.equal(o.answerOwner, false, 'never answering its own account is the default');
   const f = resolveConnectOptions({ baseUrl: 'http://x', token: 't', heartbeatSeconds: '3', replyAll: true, username: 'ann' }, { OPENAI_API_KEY: 'k', KOZMOS_HEARTBEAT_SECONDS: '60' });
   assert.equal(f.heartbeatSeconds, 10, 'flag wins, then the minimum applies');
   assert.equal(f.replyAll, true);
   assert.equal(f.triggerName, 'ann');
   assert.equal(resolveConnectOptions({ baseUrl: 'x', token: 't', heartbeatSeconds: 'abc' }, { OPENAI_API_KEY: 'k' }).heartbeatSeconds, 25);
+  assert.equal(resolveConnectOptions({ baseUrl: 'x', token: 't', answerOwner: true }, { OPENAI_API_KEY: 'k' }).answerOwner, true);
+  assert.equal(resolveConnectOptions({ baseUrl: 'x', token: 't' }, { OPENAI_API_KEY: 'k', KOZMOS_ANSWER_OWNER: 'true' }).answerOwner, true);
 });
 
 test('the default trigger matches whole whitespace-delimited words only', () => {
