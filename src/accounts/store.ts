@@ -80,7 +80,6 @@ export function createAccountsStore(db: Kysely<Database>, dialect: Dialect) {
         .executeTakeFirst();
       return Number(r.numUpdatedRows);
     },
-    /** Batch form: record uses of tokens in one transaction (`sql` template: hot path). */
     /**
      * One UPDATE for a batch of token uses (the heartbeat hot path). Uses within one batch happen in
      * the same event-loop turn, so each token gets the batch's latest instant (at most a few ms later).

@@ -4,8 +4,9 @@
  *
  * Fixes over the original (§3.3-3.4): it knows its own user id from the token, so it never answers
  * its own account (with `--answer-owner` it answers the owner's web posts, and the server leaves out
- * every post of the account's bots: `exclude=own_bots`); the cursor advances only after a message is handled, so a failing model call or post is
- * retried (with backoff, honouring 429 `retry_after_ms`) instead of lost; handled ids and the cursor
+ * every post of the account's bots: `exclude=own_bots`); the cursor advances only after a message is
+ * handled, so a failing model call or post is retried (with backoff, honouring 429 `retry_after_ms`)
+ * instead of lost; handled ids and the cursor
  * persist in a state file, so a restart neither re-answers nor misses what came while it was down;
  * with the server's event stream it learns of a message within milliseconds: it catches up through
  * the feed, then opens the stream exactly at its cursor (the server replays from there without
