@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config/load.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
@@ -107,4 +108,16 @@ export async function startTestServer(
       rmSync(dataPath, { recursive: true, force: true });
     },
   };
+}
+
+/** A log destination for {@link startTestServer} that keeps every line, for asserting on the log. */
+export function captureLog(): { lines: string[]; stream: Writable } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { lines, stream };
 }

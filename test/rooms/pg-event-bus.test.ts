@@ -10,33 +10,9 @@ import { createPgEventBus } from '../../src/rooms/pg-event-bus.ts';
 import type { BusNotification } from '../../src/rooms/event-bus.ts';
 import { startTestServer, TEST_DB, type TestServer } from '../helpers/server.ts';
 import { linkedUser, type LinkedUser } from '../runtime/helpers.ts';
+import { sseReader } from '../helpers/sse.ts';
 
 const skip = TEST_DB !== 'postgres' ? 'PostgreSQL only' : false;
-
-/** Reads an SSE response into `text` until asked. */
-function sseReader(res: Response) {
-  const reader = res.body!.getReader();
-  const state = { text: '' };
-  const decoder = new TextDecoder();
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      state.text += decoder.decode(value, { stream: true });
-    }
-  })();
-  return {
-    state,
-    async until(re: RegExp, ms = 5000) {
-      const deadline = Date.now() + ms;
-      while (!re.test(state.text)) {
-        if (Date.now() > deadline) assert.fail(`timed out waiting for ${re} in ${JSON.stringify(state.text.slice(-300))}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    },
-    cancel: () => reader.cancel(),
-  };
-}
 
 async function terminateListeners(databaseUrl: string): Promise<number> {
   const c = new pg.Client({ connectionString: databaseUrl });

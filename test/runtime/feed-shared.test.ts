@@ -4,6 +4,7 @@ import { Client } from '../helpers/client.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { linkedUser, type LinkedUser } from './helpers.ts';
+import { sseReader } from '../helpers/sse.ts';
 
 describe('feed (research §8 items 19-20, with Orrery fixes)', () => {
   let s: TestServer;
@@ -241,15 +242,8 @@ describe('exclude=own_bots: an owner can talk to their bot, no bot hears its own
 
     const res = await fetch(`${s.url}/api/runtime/stream?exclude=own_bots&after=${start}`, { headers: { authorization: `Bearer ${owner.token}` } });
     assert.equal(res.status, 200);
-    const reader = res.body!.getReader();
-    let text = '';
-    const reading = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        text += new TextDecoder().decode(value);
-      }
-    })();
+    const sse = sseReader(res);
+    await sse.until(/: connected/);
 
     await owner.web.post('/api/runtime/shared', { content: 'owner from the web' });
     await owner.bot.post('/api/runtime/shared', { content: 'owner bot' });
@@ -273,11 +267,9 @@ describe('exclude=own_bots: an owner can talk to their bot, no bot hears its own
     // Another user's exclusion is about their own account.
     assert.deepEqual(contents(await other.bot.get(`/api/runtime/feed?after=${start}&exclude=own_bots`)), ['owner from the web', 'owner bot', 'owner sibling bot', 'other from the web']);
 
-    const deadline = Date.now() + 5000;
-    while (!text.includes('other from the web') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    await reader.cancel();
-    await reading;
-    assert.deepEqual([...text.matchAll(/"content":"([^"]+)"/g)].map((m) => m[1]), heard);
+    await sse.until(/other from the web/);
+    await sse.cancel();
+    assert.deepEqual([...sse.state.text.matchAll(/"content":"([^"]+)"/g)].map((m) => m[1]), heard);
 
     // A long-poll is not woken for good by an excluded post: it waits for the next one it may see.
     const { streamCursor } = (await owner.bot.get('/api/runtime/feed?limit=1')).body;

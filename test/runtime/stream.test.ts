@@ -1,8 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Writable } from 'node:stream';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { captureLog, startTestServer, type TestServer } from '../helpers/server.ts';
 import { linkedUser, type LinkedUser } from './helpers.ts';
 
 /** A raw HTTP/1.1 reader of `/api/runtime/stream`: every byte it receives, and whether the server closed. */
@@ -40,14 +39,9 @@ describe('event stream wire format and slow readers', () => {
   let s: TestServer;
   let u: LinkedUser;
   const posters: LinkedUser[] = [];
-  const logLines: string[] = [];
+  const log = captureLog();
+  const logLines = log.lines;
   before(async () => {
-    const logStream = new Writable({
-      write(chunk, _enc, cb) {
-        logLines.push(...String(chunk).split('\n').filter(Boolean));
-        cb();
-      },
-    });
     s = await startTestServer(
       {
         LOG_LEVEL: 'warn',
@@ -58,7 +52,7 @@ describe('event stream wire format and slow readers', () => {
         RUNTIME_STREAM_MAX_BACKLOG_BYTES: '16384',
         RATE_LIMIT_MAX: '100000',
       },
-      { logStream },
+      { logStream: log.stream },
     );
     u = await linkedUser(s, 'streamer');
     // Several posters keep each one's rate-limit window (rows it re-reads per post) short.

@@ -6,6 +6,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { sha256Hex } from '../../src/lib/secrets.ts';
 import { linkedUser } from './helpers.ts';
+import { sseReader } from '../helpers/sse.ts';
 
 describe('runtime tokens and presence (research §8 items 10-18)', () => {
   let s: TestServer;
@@ -85,26 +86,14 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
     for (const b of bots.slice(0, 3)) await b.bot.post('/api/runtime/presence');
     clock.advance(30_000);
     // Now fleet0-2 were seen 30 s ago (present) and fleet3-5 70 s ago (gone).
-    const res = await fetch(`${s.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${bots[0]!.token}` } });
-    const reader = res.body!.getReader();
-    let text = '';
-    const decoder = new TextDecoder();
-    const read = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        text += decoder.decode(value, { stream: true });
-      }
-    })();
-    while (!text.includes(': connected')) await new Promise((r) => setTimeout(r, 5));
+    const sse = sseReader(await fetch(`${s.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${bots[0]!.token}` } }));
+    await sse.until(/: connected/);
     const replies = await Promise.all(bots.map((b) => b.bot.post('/api/runtime/presence')));
     assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
-    const deadline = Date.now() + 3000;
-    while ((text.match(/"present":true/g) ?? []).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await sse.until(/("present":true[^]*){3}/, 3000);
     await new Promise((r) => setTimeout(r, 100));
-    await reader.cancel();
-    await read;
-    const announced = [...text.matchAll(/"username":"(fleet\d)","present":true/g)].map((m) => m[1]).sort();
+    await sse.cancel();
+    const announced = [...sse.state.text.matchAll(/"username":"(fleet\d)","present":true/g)].map((m) => m[1]).sort();
     assert.deepEqual(announced, ['fleet3', 'fleet4', 'fleet5'], 'only the returning bots are announced');
     const listed = (await bots[0]!.web.get('/api/runtime/presence')).body.users.map((u: { username: string }) => u.username);
     for (let i = 0; i < 6; i++) assert.ok(listed.includes(`fleet${i}`), `fleet${i} present`);

@@ -1,21 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import { Client } from '../helpers/client.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { captureLog, startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('server shell', () => {
   let s: TestServer;
-  const logLines: string[] = [];
+  const log = captureLog();
+  const logLines = log.lines;
   before(async () => {
-    const logStream = new Writable({
-      write(chunk, _enc, cb) {
-        logLines.push(...String(chunk).split('\n').filter(Boolean));
-        cb();
-      },
-    });
-    s = await startTestServer({ LOG_LEVEL: 'info', MAX_BODY_BYTES: '2048' }, { logStream });
+    s = await startTestServer({ LOG_LEVEL: 'info', MAX_BODY_BYTES: '2048' }, { logStream: log.stream });
   });
   after(() => s.close());
 
