@@ -187,39 +187,25 @@ describe('live delivery', () => {
   test('SSE stream: messages with id cursors, presence changes, Last-Event-ID resume', async () => {
     const u = await linkedUser(s, 'streamer');
     const other = await linkedUser(s, 'speaker');
-    const controller = new AbortController();
-    const res = await fetch(`${s.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${u.token}` }, signal: controller.signal });
+    const res = await fetch(`${s.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${u.token}` } });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-    const reader = res.body!.getReader();
-    let text = '';
-    const until = async (re: RegExp) => {
-      const deadline = Date.now() + 5000;
-      while (!re.test(text) && Date.now() < deadline) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += new TextDecoder().decode(value);
-      }
-      assert.match(text, re);
-    };
-    await until(/: connected/);
+    const live = sseReader(res);
+    await live.until(/: connected/);
     await other.bot.post('/api/runtime/shared', { content: 'live message' });
-    await until(/event: message\ndata: .*live message/);
-    const id = /id: (s\d+)\nevent: message\ndata: .*live message/.exec(text)![1]!;
+    await live.until(/event: message\ndata: .*live message/);
+    const id = /id: (s\d+)\nevent: message\ndata: .*live message/.exec(live.state.text)![1]!;
     await other.bot.req('DELETE', '/api/runtime/presence');
-    await until(/event: presence\ndata: \{"userId":"@speaker:localhost","username":"speaker","present":false\}/);
-    controller.abort();
+    await live.until(/event: presence\ndata: \{"userId":"@speaker:localhost","username":"speaker","present":false\}/);
+    await live.cancel();
 
     await new Promise((r) => setTimeout(r, 1600));
     await other.bot.post('/api/runtime/shared', { content: 'while away' });
-    const resumed = await fetch(`${s.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${u.token}`, 'last-event-id': id } });
-    const r2 = resumed.body!.getReader();
-    let t2 = '';
-    const deadline = Date.now() + 5000;
-    while (!/while away/.test(t2) && Date.now() < deadline) t2 += new TextDecoder().decode((await r2.read()).value);
-    assert.match(t2, /while away/);
-    assert.doesNotMatch(t2, /live message/, 'resume starts after the last seen id');
-    await r2.cancel();
+    const resumed = sseReader(await fetch(`${s.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${u.token}`, 'last-event-id': id } }));
+    await resumed.until(/while away/);
+    assert.match(resumed.state.text, /while away/);
+    assert.doesNotMatch(resumed.state.text, /live message/, 'resume starts after the last seen id');
+    await resumed.cancel();
     const bad = await fetch(`${s.url}/api/runtime/stream?after=junk`, { headers: { authorization: `Bearer ${u.token}` } });
     assert.equal(bad.status, 400);
   });
