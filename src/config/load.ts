@@ -34,6 +34,8 @@ export interface Config {
   isProduction: boolean;
   logLevel: string;
   corsOrigins: string[];
+  /** ADMIN_TOKEN: bearer required on the admin port when set. */
+  adminToken: string | undefined;
   rateLimit: { max: number; windowMs: number; allowLoopback: boolean };
   login: { maxFailures: number; lockoutMs: number };
   maxBodyBytes: number;
@@ -41,7 +43,7 @@ export interface Config {
   jwtTtlS: number;
   shutdownTimeoutMs: number;
   agentDomains: { default: string; prod: string };
-  registration: { policy: RegistrationPolicy; token: string | undefined };
+  registration: { policy: RegistrationPolicy; token: string | undefined; maxPerAddress: number; windowMs: number };
   runtime: {
     tokenIdleMs: number;
     presenceWindowMs: number;
@@ -52,6 +54,8 @@ export interface Config {
     sharedDuplicateWindowMs: number;
     /** See RUNTIME_STREAM_MAX_BACKLOG_BYTES. */
     streamMaxBacklogBytes: number;
+    /** See RUNTIME_STREAM_MAX_PER_CREDENTIAL. */
+    streamMaxPerCredential: number;
     bootstrapKey: string | undefined;
     allowDirectTokenIssue: boolean;
   };
@@ -110,7 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     nodeEnv: e.NODE_ENV,
     isProduction,
     logLevel: e.LOG_LEVEL,
-    corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean),
+    adminToken: e.ADMIN_TOKEN || undefined,
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS, allowLoopback: e.RATE_LIMIT_ALLOW_LOOPBACK },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockoutMs: e.LOGIN_LOCKOUT_MS },
     maxBodyBytes: e.MAX_BODY_BYTES,
@@ -118,7 +123,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     jwtTtlS: e.JWT_TTL_S,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     agentDomains: { default: e.DEFAULT_AGENT_DOMAIN, prod: e.PROD_AGENT_DOMAIN },
-    registration: { policy: e.REGISTRATION_POLICY, token: e.REGISTRATION_TOKEN },
+    registration: {
+      policy: e.REGISTRATION_POLICY,
+      token: e.REGISTRATION_TOKEN,
+      maxPerAddress: e.REGISTRATION_MAX_PER_ADDRESS,
+      windowMs: e.REGISTRATION_WINDOW_MS,
+    },
     runtime: {
       tokenIdleMs: e.RUNTIME_TOKEN_IDLE_MS,
       presenceWindowMs: e.RUNTIME_PRESENCE_WINDOW_MS,
@@ -128,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       sharedAccountMaxPerMinute: e.RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE,
       sharedDuplicateWindowMs: e.RUNTIME_SHARED_DUPLICATE_WINDOW_MS,
       streamMaxBacklogBytes: e.RUNTIME_STREAM_MAX_BACKLOG_BYTES,
+      streamMaxPerCredential: e.RUNTIME_STREAM_MAX_PER_CREDENTIAL,
       bootstrapKey: e.RUNTIME_BOOTSTRAP_KEY || undefined,
       allowDirectTokenIssue: e.RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE,
     },

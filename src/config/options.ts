@@ -1,9 +1,9 @@
 /**
  * Orrery's options: every setting, its environment variable, default and unit, in one schema.
  *
- * The schema is the single source of truth: `load.ts` reads it, `docs/configuration.md` and the README
- * table describe it. Invalid values fail at boot with one line naming the variable; nothing falls back
- * silently (CONVENTIONS "Options and errors").
+ * The schema is the single source of truth: `load.ts` reads it, and `OPTION_DOCS` below and the
+ * README's configuration table describe it (a test keeps the three in step). Invalid values fail at
+ * boot with one line naming the variable; nothing falls back silently (CONVENTIONS "Options and errors").
  */
 import { z } from 'zod';
 
@@ -88,6 +88,7 @@ export const envSchema = z.object({
   NODE_ENV: oneOf('NODE_ENV', ['development', 'production', 'test'] as const).prefault('development'),
   LOG_LEVEL: oneOf('LOG_LEVEL', LOG_LEVELS).prefault('info'),
   CORS_ORIGINS: z.string().prefault(''),
+  ADMIN_TOKEN: z.string().optional(),
   RATE_LIMIT_MAX: int('RATE_LIMIT_MAX', 1).prefault('600'),
   RATE_LIMIT_WINDOW_MS: int('RATE_LIMIT_WINDOW_MS', 100).prefault('60000'),
   RATE_LIMIT_ALLOW_LOOPBACK: bool('RATE_LIMIT_ALLOW_LOOPBACK').prefault('false'),
@@ -101,6 +102,8 @@ export const envSchema = z.object({
   PROD_AGENT_DOMAIN: z.string().prefault(''),
   REGISTRATION_POLICY: oneOf('REGISTRATION_POLICY', REGISTRATION_POLICIES).prefault('open'),
   REGISTRATION_TOKEN: z.string().optional(),
+  REGISTRATION_MAX_PER_ADDRESS: int('REGISTRATION_MAX_PER_ADDRESS', 1).prefault('10'),
+  REGISTRATION_WINDOW_MS: int('REGISTRATION_WINDOW_MS', 1000).prefault('3600000'),
   RUNTIME_TOKEN_IDLE_MS: int('RUNTIME_TOKEN_IDLE_MS', 1000).prefault('1800000'),
   RUNTIME_PRESENCE_WINDOW_MS: int('RUNTIME_PRESENCE_WINDOW_MS', 1000).prefault('60000'),
   RUNTIME_HEARTBEAT_INTERVAL_S: int('RUNTIME_HEARTBEAT_INTERVAL_S', 1).prefault('25'),
@@ -109,6 +112,7 @@ export const envSchema = z.object({
   RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: int('RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE', 1).prefault('40'),
   RUNTIME_SHARED_DUPLICATE_WINDOW_MS: int('RUNTIME_SHARED_DUPLICATE_WINDOW_MS', 0).prefault('120000'),
   RUNTIME_STREAM_MAX_BACKLOG_BYTES: int('RUNTIME_STREAM_MAX_BACKLOG_BYTES', 4096).prefault('1048576'),
+  RUNTIME_STREAM_MAX_PER_CREDENTIAL: int('RUNTIME_STREAM_MAX_PER_CREDENTIAL', 1).prefault('8'),
   RUNTIME_BOOTSTRAP_KEY: z.string().optional(),
   RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE: bool('RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE').prefault('false'),
 });
@@ -129,7 +133,8 @@ export const OPTION_DOCS: Record<keyof EnvInput, string> = {
   SESSION_SECRET: 'Secret for session CSRF tokens and JWTs (≥ 32 chars). Required in production; generated and persisted under DATA_PATH in development.',
   NODE_ENV: '`development`, `production` or `test`. Production: Secure cookies, strict CORS, no stack traces.',
   LOG_LEVEL: 'pino log level: fatal, error, warn, info, debug, trace, silent.',
-  CORS_ORIGINS: 'Comma list of origins allowed in production (development reflects any origin).',
+  CORS_ORIGINS: 'Comma list of other origins allowed to call the API with credentials (every mode). The server\'s own origin is always allowed; development also allows `localhost` origins on `PORT` (the Vite dev server). No other origin is ever reflected.',
+  ADMIN_TOKEN: 'When set, every admin-port request must carry `Authorization: Bearer <ADMIN_TOKEN>` (unset: loopback callers only, browser-originated requests refused either way).',
   RATE_LIMIT_MAX: 'Requests per window per client (authenticated principal, else IP).',
   RATE_LIMIT_WINDOW_MS: 'Rate-limit window, milliseconds.',
   RATE_LIMIT_ALLOW_LOOPBACK: 'Exempt 127.0.0.1/::1 from rate limits.',
@@ -143,6 +148,8 @@ export const OPTION_DOCS: Record<keyof EnvInput, string> = {
   PROD_AGENT_DOMAIN: 'Domain under which production agents are addressed (empty: none).',
   REGISTRATION_POLICY: '`open` (anyone), `closed` (admins create users), `token` (needs REGISTRATION_TOKEN).',
   REGISTRATION_TOKEN: 'Shared registration token when REGISTRATION_POLICY=token.',
+  REGISTRATION_MAX_PER_ADDRESS: 'Accounts one client address may register per REGISTRATION_WINDOW_MS (self-service registration only).',
+  REGISTRATION_WINDOW_MS: 'Window of REGISTRATION_MAX_PER_ADDRESS, milliseconds.',
   RUNTIME_TOKEN_IDLE_MS: 'A runtime token without a presence call for this long expires (401 `token expired`), milliseconds.',
   RUNTIME_PRESENCE_WINDOW_MS: 'A user is present while seen within this window, milliseconds (everywhere: list, stream, spec).',
   RUNTIME_HEARTBEAT_INTERVAL_S: 'Heartbeat interval advertised to bots by `/api/runtime/spec`, seconds.',
@@ -151,6 +158,7 @@ export const OPTION_DOCS: Record<keyof EnvInput, string> = {
   RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: 'Shared posts per account in any 60 s, all its tokens and the web together.',
   RUNTIME_SHARED_DUPLICATE_WINDOW_MS: 'The same text (case and spacing ignored) is refused (409) within this window, milliseconds (0 disables).',
   RUNTIME_STREAM_MAX_BACKLOG_BYTES: 'An event stream whose reader leaves this much unread in the server\'s socket buffer is closed (it resumes with `Last-Event-ID`), bytes.',
+  RUNTIME_STREAM_MAX_PER_CREDENTIAL: 'Event streams and long-polls one credential (runtime token, access token, session) may hold open at once; one more answers 429.',
   RUNTIME_BOOTSTRAP_KEY: 'Key for `x-kozmos-bootstrap-key` on admin token rotate/revoke (unset: only admin sessions; 503 for the header).',
   RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE: 'Allow `POST /api/runtime/token` (direct issue without an invite).',
 };

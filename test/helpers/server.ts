@@ -93,6 +93,8 @@ export async function startTestServer(
     DATA_PATH: dataPath,
     LOG_LEVEL: 'silent',
     SESSION_SECRET: 'test-secret-test-secret-test-secret-1234',
+    // Test files register many accounts from 127.0.0.1; the registration limit has its own test.
+    REGISTRATION_MAX_PER_ADDRESS: '100000',
     ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
     ...env,
   });
