@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEchoProvider } from './echo/provider.ts';
-import { createOpenAiCompatibleProvider, normaliseBaseUrl } from './openai-compatible/provider.ts';
+import { createOpenAiCompatibleProvider } from './openai-compatible/provider.ts';
 import { LlmError, type LlmProvider } from './types.ts';
 
 let server: http.Server;
@@ -71,11 +71,4 @@ test('openai-compatible retries 429 then succeeds; errors name the provider and 
     assert.match(e.message, /openai-compatible .* HTTP 401/);
     return true;
   });
-});
-
-test('base URLs: an origin gets /v1, a path is kept', () => {
-  assert.equal(normaliseBaseUrl('https://api.openai.com'), 'https://api.openai.com/v1');
-  assert.equal(normaliseBaseUrl('https://api.openai.com/'), 'https://api.openai.com/v1');
-  assert.equal(normaliseBaseUrl('http://localhost:11434/v1'), 'http://localhost:11434/v1');
-  assert.equal(normaliseBaseUrl('https://openrouter.ai/api/v1'), 'https://openrouter.ai/api/v1');
 });

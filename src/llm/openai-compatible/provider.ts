@@ -11,7 +11,7 @@ import { LlmError, type GenerateRequest, type LlmProvider } from '../types.ts';
 export interface OpenAiCompatibleOptions {
   apiKey: string;
   model: string;
-  /** Origin or `/v1` base, e.g. `https://api.openai.com` or `http://localhost:11434/v1`. */
+  /** Base URL as the original bot took it (see {@link normaliseBaseUrl}); default `https://api.openai.com`. */
   baseUrl?: string;
   api?: 'responses' | 'chat';
   /** Per-attempt timeout, ms (default 30 000). */
@@ -20,10 +20,18 @@ export interface OpenAiCompatibleOptions {
   maxRetries?: number;
 }
 
-/** `https://host` → `https://host/v1`; a base that already ends in `/v1` (or another path) is kept. */
+/**
+ * The `/v1` base the client appends `responses` or `chat/completions` to, so `--openai-base-url`
+ * means what it meant to the original bot, which called `<base>/v1/responses` whatever the base:
+ * `https://api.openai.com` → `…/v1`, `https://gw/openai` → `https://gw/openai/v1`. One deliberate
+ * difference: a base whose path already ends in `/v1` (Ollama's `http://localhost:11434/v1`,
+ * OpenRouter's `https://openrouter.ai/api/v1`) is kept, where the original would have called
+ * `/v1/v1/responses`. Trailing slashes are ignored; query strings are not supported.
+ * @throws TypeError when `raw` is not an absolute URL
+ */
 export function normaliseBaseUrl(raw = 'https://api.openai.com'): string {
-  const base = raw.replace(/\/+$/, '');
-  return new URL(base).pathname === '/' || new URL(base).pathname === '' ? `${base}/v1` : base;
+  const base = new URL(raw.trim()).toString().replace(/\/+$/, '');
+  return /\/v1$/i.test(new URL(base).pathname) ? base : `${base}/v1`;
 }
 
 /** Build the provider. */
