@@ -6,20 +6,19 @@
  * its own account (with `--answer-owner` it answers the owner's web posts, and the server leaves out
  * every post of the account's bots: `exclude=own_bots`); the cursor advances only after a message is
  * handled, so a failing model call or post is retried (with backoff, honouring 429 `retry_after_ms`)
- * instead of lost; handled ids and the cursor
- * persist in a state file, so a restart neither re-answers nor misses what came while it was down;
+ * instead of lost; handled ids and the cursor persist in a state file (in the user's state directory,
+ * not the working directory), so a restart neither re-answers nor misses what came while it was down;
  * with the server's event stream it learns of a message within milliseconds: it catches up through
  * the feed, then opens the stream exactly at its cursor (the server replays from there without
  * gaps) and handles messages straight from it, in order.
  */
-import { createHash } from 'node:crypto';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { createParser } from 'eventsource-parser';
 import type { LlmProvider } from '../llm/types.ts';
 import { LlmError } from '../llm/types.ts';
 import { createRuntimeClient, RuntimeHttpError } from './client.ts';
 import { triggerRegexOf, type ConnectOptions } from './options.ts';
-import { loadState, MAX_HANDLED, saveState } from './state.ts';
+import { legacyStateFile, loadState, MAX_HANDLED, saveState } from './state.ts';
 
 /** A feed message as the server sends it. */
 interface FeedMessage {
@@ -71,8 +70,7 @@ export function createConnectBot(deps: BotDeps) {
   const log = (msg: string) => write(`[${timestamp()}] ${msg}`);
   const client = createRuntimeClient(o.baseUrl, o.token);
   const trigger = triggerRegexOf(o);
-  const stateFile =
-    o.stateFile ?? path.resolve(`.orrery-connect-${createHash('sha256').update(o.token).digest('hex').slice(0, 12)}.json`);
+  const stateFile = o.stateFile;
   const stopController = new AbortController();
   let stopping = false;
   let heartbeatTimer: NodeJS.Timeout | undefined;
@@ -81,7 +79,9 @@ export function createConnectBot(deps: BotDeps) {
   let excludeOwnBots = false;
   const readQuery = (params: Record<string, string>) =>
     new URLSearchParams({ ...params, ...(excludeOwnBots ? { exclude: 'own_bots' } : {}) }).toString();
-  const state = loadState(stateFile);
+  // Earlier versions kept the state in the working directory: carry it over once.
+  const legacy = existsSync(stateFile) ? undefined : legacyStateFile(o.token);
+  const state = loadState(legacy && existsSync(legacy) ? legacy : stateFile);
   const handled = new Set(state.handled);
   let cursor = state.cursor ?? new Date(Date.now() - o.lookbackSeconds * 1000).toISOString();
 

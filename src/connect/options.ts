@@ -4,6 +4,7 @@
  * the env var over the default.
  */
 import type { Command } from 'commander';
+import { defaultStateFile } from './state.ts';
 
 /** The bot's resolved options. Units are in the names. */
 export interface ConnectOptions {
@@ -25,7 +26,12 @@ export interface ConnectOptions {
   stream: boolean | undefined;
   /** `responses` (the original) or `chat`. */
   openaiApi: 'responses' | 'chat';
-  stateFile: string | undefined;
+  /**
+   * Where the cursor and handled ids persist: `--state-file` / `KOZMOS_STATE_FILE`, else
+   * `connect-<sha256(token)[:12]>.json` in the state directory (`ORRERY_STATE_DIR`, else
+   * `$XDG_STATE_HOME/orrery`, else `~/.local/state/orrery`).
+   */
+  stateFile: string;
   /**
    * Answer the owner's own web posts too (default `false`: never answer its own account, as the
    * original). Needs a server offering `exclude=own_bots`, so the bot still never hears any bot of
@@ -63,7 +69,7 @@ export function addConnectFlags(command: Command): Command {
     .option('--reply-all [bool]', 'reply to every message [KOZMOS_REPLY_ALL]')
     .option('--trigger-regex <re>', 'replaces the default trigger [KOZMOS_TRIGGER_REGEX]')
     .option('--stream [bool]', 'use the server-sent event stream (default: when the server offers it)')
-    .option('--state-file <path>', 'where the cursor and answered ids are kept [KOZMOS_STATE_FILE]')
+    .option('--state-file <path>', 'where the cursor and answered ids are kept [KOZMOS_STATE_FILE] (default: connect-<hash>.json in $ORRERY_STATE_DIR, $XDG_STATE_HOME/orrery or ~/.local/state/orrery)')
     .option('--answer-owner [bool]', "also answer your own web posts (never your bots') [KOZMOS_ANSWER_OWNER] (default false)")
     .allowUnknownOption(true)
     .allowExcessArguments(true);
@@ -87,10 +93,11 @@ function number(value: unknown, fallback: number, min: number, max = Infinity): 
 const truthy = (v: unknown) => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
 
 /**
- * Resolve options from parsed flags (commander's camelCase keys) and the environment.
+ * Resolve options from parsed flags (commander's camelCase keys) and the environment (`home`: the
+ * home directory for the default state file, default `os.homedir()`).
  * @throws MissingArgError for base-url, token, or openai-key (unless the model is echo)
  */
-export function resolveConnectOptions(flags: Raw, env: NodeJS.ProcessEnv = process.env): ConnectOptions {
+export function resolveConnectOptions(flags: Raw, env: NodeJS.ProcessEnv = process.env, home?: string): ConnectOptions {
   const str = (key: string, envName?: string) => {
     const v = pick(flags, key, env, envName);
     return typeof v === 'string' ? v.trim() : '';
@@ -122,14 +129,21 @@ export function resolveConnectOptions(flags: Raw, env: NodeJS.ProcessEnv = proce
     triggerRegex: str('triggerRegex', 'KOZMOS_TRIGGER_REGEX'),
     stream: streamRaw === undefined ? undefined : truthy(streamRaw),
     openaiApi: api === 'chat' ? 'chat' : 'responses',
-    stateFile: str('stateFile', 'KOZMOS_STATE_FILE') || undefined,
+    stateFile: str('stateFile', 'KOZMOS_STATE_FILE') || defaultStateFile(token, env, home),
     answerOwner: truthy(pick(flags, 'answerOwner', env, 'KOZMOS_ANSWER_OWNER')),
   };
 }
 
-/** The original default trigger: the name, `@name`, `ai` or `bot` as whitespace-delimited words. */
+/**
+ * The trigger: `--trigger-regex` (case-insensitive) when given, else the original's words, the name,
+ * `@name`, `ai` or `bot`, as whole words. Deliberate difference from the original, which counted only
+ * whitespace as a word boundary (`alice?`, `(alice)` and `hey alice,` got no reply): here a word is
+ * bounded by anything that is not a Unicode letter or digit, so punctuation counts and `malice` or
+ * `robot` still do not trigger.
+ * @throws SyntaxError when `--trigger-regex` is not a valid regular expression
+ */
 export function triggerRegexOf(options: Pick<ConnectOptions, 'triggerRegex' | 'triggerName'>): RegExp {
   if (options.triggerRegex) return new RegExp(options.triggerRegex, 'i');
   const name = options.triggerName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|\\s)(@?${name}|ai|bot)(\\s|$)`, 'i');
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:@?${name}|ai|bot)(?![\\p{L}\\p{N}])`, 'iu');
 }
