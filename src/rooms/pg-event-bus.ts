@@ -12,6 +12,8 @@
  * - A `NOTIFY` that fails is followed by a `resync` to every instance once sending works again.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import pg from 'pg';
 import { createInProcessEventBus, type BusNotification, type EventBus } from './event-bus.ts';
 
@@ -28,7 +30,10 @@ export interface PgEventBusOptions {
   channel?: string;
   /** Told about connection and payload problems (they are never thrown to publishers). */
   onError?(error: unknown, context: string): void;
-  /** Reconnect backoff bounds, ms (default 100 … 5000). */
+  /**
+   * Reconnect backoff bounds, ms (default 100 … 5000): the first try comes `reconnectMinMs` after the
+   * loss, each further wait doubles, up to `reconnectMaxMs`.
+   */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
 }
@@ -59,8 +64,9 @@ export function createPgEventBus(options: PgEventBusOptions): PgEventBus {
 
   let client: pg.Client | undefined;
   let closed = false;
-  let attempt = 0;
-  let reconnectTimer: NodeJS.Timeout | undefined;
+  /** Aborted by `close()`: ends a reconnect wait at once. */
+  const closing = new AbortController();
+  let reconnecting = false;
   let outbox: BusNotification[] = [];
   let flushScheduled = false;
   let owesResync = false;
@@ -111,23 +117,33 @@ export function createPgEventBus(options: PgEventBusOptions): PgEventBus {
     client = c;
   }
 
+  /** Reconnect with backoff until listening again or closed; one reconnect loop at a time. */
   function scheduleReconnect(): void {
-    if (closed || reconnectTimer) return;
-    const delay = Math.min(maxDelay, minDelay * 2 ** attempt++);
-    reconnectTimer = setTimeout(() => {
-      reconnectTimer = undefined;
-      connect().then(
+    if (closed || reconnecting) return;
+    reconnecting = true;
+    const signal = closing.signal;
+    delay(minDelay, undefined, { signal })
+      .then(() =>
+        // p-retry gives up at once on a TypeError it does not know as a network error; keep trying.
+        pRetry(() => connect().catch((error: unknown) => Promise.reject(error instanceof TypeError ? new Error(error.message, { cause: error }) : error)), {
+          retries: Infinity,
+          factor: 2,
+          minTimeout: Math.min(maxDelay, minDelay * 2),
+          maxTimeout: maxDelay,
+          signal,
+          onFailedAttempt: ({ error }) => onError(error, 'listen reconnect failed'),
+        }),
+      )
+      .then(
         () => {
-          attempt = 0;
+          reconnecting = false;
           // Anything published while we were deaf is in the database: every local reader re-reads.
           local.publish({ kind: 'resync' });
         },
-        (error: unknown) => {
-          onError(error, 'listen reconnect failed');
-          scheduleReconnect();
+        () => {
+          reconnecting = false; // closed meanwhile
         },
       );
-    }, delay);
   }
 
   async function flush(): Promise<void> {
@@ -192,7 +208,7 @@ export function createPgEventBus(options: PgEventBusOptions): PgEventBus {
     health: () => (client ? 'ok' : closed ? 'failed: closed' : 'failed: not listening (reconnecting)'),
     async close() {
       closed = true;
-      clearTimeout(reconnectTimer);
+      closing.abort();
       if (outbox.length) await flush();
       const c = client;
       client = undefined;
