@@ -42,7 +42,7 @@ export async function startOrrery(config: Config, options: StartOptions = {}): P
   await app.listen({ port: config.port, host: config.host });
   const port = (app.server.address() as AddressInfo).port;
 
-  const admin = createAdminServer({ listener, metrics: orrery.metrics, startedAtMs, logLevel: config.logLevel });
+  const admin = createAdminServer({ listener, metrics: orrery.metrics, startedAtMs, logLevel: config.logLevel, adminToken: config.adminToken });
   await admin.listen({ port: config.adminPort, host: ADMIN_HOST });
   const adminPort = (admin.server.address() as AddressInfo).port;
 

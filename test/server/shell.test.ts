@@ -110,7 +110,7 @@ describe('server shell', () => {
     assert.match(metrics, /orrery_http_request_duration_seconds_bucket/);
     assert.match(metrics, /orrery_process_cpu_user_seconds_total/);
 
-    assert.deepEqual(await (await fetch(s.adminUrl + '/disable')).json(), { ok: true, accepting: false });
+    assert.deepEqual(await (await fetch(s.adminUrl + '/disable', { method: 'POST' })).json(), { ok: true, accepting: false });
     const port = (s.orrery.app.server.address() ?? { port: Number(new URL(s.url).port) }) as net.AddressInfo;
     await assert.rejects(
       new Promise((resolve, reject) => {
@@ -121,7 +121,7 @@ describe('server shell', () => {
     );
     void port;
     assert.equal((await (await fetch(s.adminUrl + '/stats')).json()).accepting, false);
-    await fetch(s.adminUrl + '/enable');
+    await fetch(s.adminUrl + '/enable', { method: 'POST' });
     assert.equal((await fetch(s.url + '/health')).status, 200);
   });
 
