@@ -1,13 +1,15 @@
 /**
- * The database factory: Kysely over better-sqlite3 (embedded default) or over `pg` (PostgreSQL),
- * chosen by `DATABASE_URL` (DESIGN §4). Everything above this file sees one `Kysely<Database>`.
+ * The database factory: Kysely over embedded SQLite (the default; `node:sqlite` or better-sqlite3 by
+ * Node version, see sqlite/open.ts) or over `pg` (PostgreSQL), chosen by `DATABASE_URL`. Everything
+ * above this file sees one `Kysely<Database>`.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.ts';
+import { chooseSqliteDriver, openSqlite } from './sqlite/open.ts';
+import type { SqliteDriverName } from './sqlite/types.ts';
 
 /** Which SQL dialect a {@link Store} speaks. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -33,6 +35,8 @@ export interface OpenStoreOptions {
   dataPath: string;
   /** SQLite file name inside `dataPath` (default `orrery.sqlite`). */
   sqliteFile?: string;
+  /** SQLite driver; default: the first usable for the running Node (better-sqlite3, then node:sqlite). */
+  sqliteDriver?: SqliteDriverName;
   /** Pool size for PostgreSQL (default 10). */
   pgPoolMax?: number;
 }
@@ -42,6 +46,7 @@ const INT8_OID = 20;
 /**
  * Open the database named by `options`. SQLite runs in WAL mode with foreign keys on and a 5 s busy
  * timeout; PostgreSQL `int8` values are parsed as JS numbers (all our integers are < 2^53).
+ * @throws Error when no SQLite driver is usable in the running Node, or the file cannot be opened.
  */
 export function openStore(options: OpenStoreOptions): Store {
   let closed = false;
@@ -66,49 +71,15 @@ export function openStore(options: OpenStoreOptions): Store {
       }
     });
   }
+  const driver = chooseSqliteDriver(options.sqliteDriver);
   mkdirSync(options.dataPath, { recursive: true });
   const file = path.join(options.dataPath, options.sqliteFile ?? 'orrery.sqlite');
-  const handle = new SQLite(file);
-  handle.pragma('journal_mode = WAL');
-  handle.pragma('foreign_keys = ON');
-  handle.pragma('busy_timeout = 5000');
-  handle.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(file, driver) }) });
   return makeStore(db, 'sqlite', async () => {
     if (!closed) {
       closed = true;
       await db.destroy();
     }
-  });
-}
-
-/** Prepared statements kept per SQL text (batched `IN (…)` queries add one text per batch size). */
-const STATEMENT_CACHE_SIZE = 1000;
-
-/**
- * Wrap a better-sqlite3 handle so `prepare` reuses statements (LRU by SQL text). Safe because
- * better-sqlite3 runs each statement to completion synchronously and Kysely does not stream here.
- * Preparing was ~9% of CPU on the heartbeat path (docs/PERFORMANCE.md).
- */
-function withStatementCache(handle: SQLite.Database): SQLite.Database {
-  const cache = new Map<string, SQLite.Statement>();
-  const prepare = (source: string): SQLite.Statement => {
-    let statement = cache.get(source);
-    if (statement) {
-      cache.delete(source);
-    } else {
-      statement = handle.prepare(source);
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    }
-    cache.set(source, statement);
-    return statement;
-  };
-  return new Proxy(handle, {
-    get(target, property, receiver) {
-      if (property === 'prepare') return prepare;
-      const value = Reflect.get(target, property, receiver) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
   });
 }
 
@@ -131,8 +102,21 @@ function makeStore(db: Kysely<Database>, dialect: Dialect, close: () => Promise<
   };
 }
 
-/** True when `error` is a unique-constraint violation on either dialect. */
+/** SQLite's extended result codes for a unique or primary-key violation (sqlite.org/rescode.html). */
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+
+/**
+ * True when `error` is a unique-constraint violation: PostgreSQL's SQLSTATE `23505`, better-sqlite3's
+ * string `code`, or node:sqlite's numeric extended code in `errcode` (its `code` is `ERR_SQLITE_ERROR`).
+ */
 export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  const e = error as { code?: unknown; errcode?: unknown } | null | undefined;
+  return (
+    e?.code === '23505' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    e?.errcode === SQLITE_CONSTRAINT_UNIQUE ||
+    e?.errcode === SQLITE_CONSTRAINT_PRIMARYKEY
+  );
 }
