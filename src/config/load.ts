@@ -3,7 +3,7 @@
  * one typed {@link Config}. Errors are {@link ConfigError}s whose message is the one line the process
  * prints before exiting 1 (Foundation issue, item 3).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import {
@@ -14,6 +14,7 @@ import {
   type RegistrationPolicy,
   type ServerMode,
 } from './options.ts';
+import { createPrivateFile, ensurePrivateDir } from '../store/data-dir.ts';
 
 /** The validated configuration every module receives. Units are in the names. */
 export interface Config {
@@ -158,7 +159,8 @@ function parseModes(raw: string): ServerMode[] {
 
 /**
  * Production demands an explicit secret; development generates one once and keeps it under
- * `DATA_PATH`, so sessions survive restarts without any setup.
+ * `DATA_PATH`, so sessions survive restarts without any setup. The file is mode 0600 and a folder
+ * created for it 0700, whatever the umask: whoever reads it can forge any session.
  */
 function resolveSessionSecret(given: string | undefined, isProduction: boolean, dataPath: string): string {
   if (given !== undefined) {
@@ -168,8 +170,10 @@ function resolveSessionSecret(given: string | undefined, isProduction: boolean, 
   if (isProduction) throw new ConfigError('SESSION_SECRET is required when NODE_ENV=production');
   const file = path.join(dataPath, SECRET_FILE);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataPath, { recursive: true });
+  ensurePrivateDir(dataPath);
   const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  // Created 0600 before the secret is written, so it is never readable by others, not even briefly.
+  createPrivateFile(file);
+  writeFileSync(file, secret + '\n');
   return secret;
 }

@@ -3,10 +3,10 @@
  * Node version, see sqlite/open.ts) or over `pg` (PostgreSQL), chosen by `DATABASE_URL`. Everything
  * above this file sees one `Kysely<Database>`.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { createPrivateFile, ensurePrivateDir } from './data-dir.ts';
 import type { Database } from './schema.ts';
 import { chooseSqliteDriver, openSqlite } from './sqlite/open.ts';
 import type { SqliteDriverName } from './sqlite/types.ts';
@@ -31,9 +31,9 @@ export interface Store {
 export interface OpenStoreOptions {
   /** `postgres://…` for PostgreSQL; absent for SQLite. */
   databaseUrl?: string | undefined;
-  /** Folder holding `orrery.sqlite` when SQLite is used. */
+  /** Folder holding `orrery.sqlite` when SQLite is used; created mode 0700 when missing. */
   dataPath: string;
-  /** SQLite file name inside `dataPath` (default `orrery.sqlite`). */
+  /** SQLite file name inside `dataPath` (default `orrery.sqlite`); created mode 0600 when missing. */
   sqliteFile?: string;
   /** SQLite driver; default: the first usable for the running Node (better-sqlite3, then node:sqlite). */
   sqliteDriver?: SqliteDriverName;
@@ -72,8 +72,10 @@ export function openStore(options: OpenStoreOptions): Store {
     });
   }
   const driver = chooseSqliteDriver(options.sqliteDriver);
-  mkdirSync(options.dataPath, { recursive: true });
+  ensurePrivateDir(options.dataPath);
   const file = path.join(options.dataPath, options.sqliteFile ?? 'orrery.sqlite');
+  // Created here rather than by SQLite, which would use 0644 less the umask for it and its -wal/-shm.
+  createPrivateFile(file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(file, driver) }) });
   return makeStore(db, 'sqlite', async () => {
     if (!closed) {
