@@ -3,7 +3,7 @@
  * run, then the one list of modules, each loaded when `SERVER_MODE` asks for it (DESIGN §2, seed 001
  * "Server Modes").
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config/load.ts';
@@ -11,20 +11,15 @@ import type { ServerMode } from './config/options.ts';
 import type { Store } from './store/database.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { VERSION, WEB_DIST } from './lib/paths.ts';
-import { createAccountsStore } from './accounts/store.ts';
-import { createAccountsService, type AccountsService } from './accounts/service.ts';
 import { accountsRoutes } from './accounts/routes.ts';
-import { createInProcessEventBus, type EventBus } from './rooms/event-bus.ts';
-import { createPgEventBus } from './rooms/pg-event-bus.ts';
-import { createRoomsStore } from './rooms/store.ts';
-import { createRoomsService, type RoomsService } from './rooms/service.ts';
-import { createRuntimeStore } from './runtime/store.ts';
-import { createRuntimeService, type RuntimeService } from './runtime/service.ts';
 import { runtimeRoutes } from './runtime/routes.ts';
+import { createServices, type Services } from './services.ts';
 import { errorsPlugin } from './server/errors.ts';
 import { correlationIdOf, requestContextPlugin } from './server/request-context.ts';
 import { securityPlugin } from './server/security.ts';
-import { authPlugin } from './server/auth.ts';
+import { authPlugin, credentialKey } from './server/auth.ts';
+import { livePlugin } from './server/live.ts';
+import { inputPlugin } from './server/input.ts';
 import { rateLimitPlugin } from './server/rate-limit.ts';
 import { createMetrics, metricsPlugin, type Metrics } from './server/metrics.ts';
 import { openapiPlugin } from './server/openapi.ts';
@@ -40,13 +35,6 @@ export interface AppDeps {
   logStream?: NodeJS.WritableStream;
 }
 
-/** The services every module may call, built once per app. */
-export interface Services {
-  accounts: AccountsService;
-  rooms: RoomsService;
-  runtime: RuntimeService;
-}
-
 /** One entry of the module list. */
 interface OrreryModule {
   name: string;
@@ -56,6 +44,8 @@ interface OrreryModule {
 }
 
 /** A built app, not yet listening. */
+export type { Services };
+
 export interface OrreryApp {
   app: FastifyInstance;
   services: Services;
@@ -65,6 +55,9 @@ export interface OrreryApp {
   config: Config;
   store: Store;
 }
+
+/** How often open streams and long-polls check that their credential is still valid, ms (expiry). */
+const LIVE_REVALIDATE_MS = 15_000;
 
 /** Every module, in load order. */
 function moduleList(config: Config): OrreryModule[] {
@@ -102,32 +95,6 @@ function wanted(module: OrreryModule, modes: readonly ServerMode[]): boolean {
   return module.modes === 'all' || modes.includes('runtime') || module.modes.some((m) => modes.includes(m));
 }
 
-/**
- * The event bus for this store: in-process on SQLite (one instance per database file), LISTEN/NOTIFY
- * on PostgreSQL so that any number of instances wake each other's readers (DESIGN §4).
- * @throws Error when PostgreSQL cannot be listened to at start
- */
-async function createEventBus(
-  config: Config,
-  store: Store,
-  roomsStore: ReturnType<typeof createRoomsStore>,
-  log: FastifyBaseLogger,
-): Promise<EventBus & { close?(): Promise<void>; health?(): string }> {
-  if (store.dialect !== 'postgres' || !config.databaseUrl) return createInProcessEventBus();
-  const bus = createPgEventBus({
-    connectionString: config.databaseUrl,
-    notify: roomsStore.notify,
-    onError: (error, context) => log.warn({ err: error }, `event bus: ${context}`),
-  });
-  try {
-    await bus.ready();
-  } catch (error) {
-    await bus.close();
-    throw error;
-  }
-  return bus;
-}
-
 /** Build the Fastify app with every cross-cutting plugin and the modules `SERVER_MODE` selects. */
 export async function createApp(deps: AppDeps): Promise<OrreryApp> {
   const { config, store } = deps;
@@ -152,24 +119,37 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const accounts = createAccountsService({ store: createAccountsStore(store.db, store.dialect), config, clock });
-  const roomsStore = createRoomsStore(store.db, store.dialect);
-  const bus = await createEventBus(config, store, roomsStore, app.log);
-  app.addHook('onClose', async () => bus.close?.());
-  const rooms = createRoomsService({ store: roomsStore, bus, clock, serverName: config.serverName });
-  const runtime = createRuntimeService({ store: createRuntimeStore(store.db), accounts, rooms, clock, config });
-  const services: Services = { accounts, rooms, runtime };
-  // The shared space exists from the first start, and every account joins it on registration (DESIGN §1).
-  const sharedRoomId = await rooms.ensureSharedRoom();
-  accounts.onUserCreated((user) => rooms.join(sharedRoomId, user.userId));
+  const assembled = await createServices({ config, store, clock, log: app.log });
+  app.addHook('onClose', assembled.close);
+  const { services } = assembled;
+  const { accounts } = services;
   const metrics = createMetrics();
 
-  await app.register(errorsPlugin, { exposeStack: config.nodeEnv === 'development' });
+  // A stack trace tells an attacker what runs where; only the test suite may see one.
+  await app.register(errorsPlugin, { exposeStack: config.nodeEnv === 'test' });
   await app.register(requestContextPlugin);
   await app.register(metricsPlugin, { metrics });
-  await app.register(securityPlugin, { isProduction: config.isProduction, corsOrigins: config.corsOrigins });
+  await app.register(securityPlugin, {
+    isProduction: config.isProduction,
+    corsOrigins: config.corsOrigins,
+    ...(config.publicOrigin ? { publicOrigin: config.publicOrigin } : {}),
+    devPort: config.nodeEnv === 'development' ? config.port : undefined,
+  });
   await app.register(cookie);
-  await app.register(authPlugin, { accounts, secureCookies: config.isProduction, resolveRuntimeToken: runtime.authenticate });
+  await app.register(authPlugin, { accounts, secureCookies: config.isProduction });
+  await app.register(livePlugin, {
+    maxPerCredential: config.runtime.streamMaxPerCredential,
+    revalidateEveryMs: LIVE_REVALIDATE_MS,
+    reauthenticate: (request) => app.reauthenticate(request),
+    credentialKey,
+  });
+  // A revocation announced by any instance ends the streams and long-polls it held open here.
+  const unsubscribe = services.rooms.subscribe((n) => {
+    if (n.kind === 'credentials_revoked') void app.live.revalidateUser(n.user_id);
+  });
+  app.addHook('onClose', async () => unsubscribe());
+  // After auth, so that a 401 comes before a 400.
+  await app.register(inputPlugin);
   await app.register(rateLimitPlugin, config.rateLimit);
   await app.register(openapiPlugin, { version: VERSION, baseUrl: config.baseUrl });
 
@@ -180,7 +160,7 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
     modules: modules.map((m) => m.name),
     version: VERSION,
     startedAtMs,
-    ...(bus.health ? { checks: { event_bus: () => bus.health!() } } : {}),
+    checks: assembled.checks,
   });
   for (const module of modules) {
     await app.register(async function orreryModule(child) {

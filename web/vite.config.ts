@@ -6,5 +6,12 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
   build: { outDir: fileURLToPath(new URL('../dist/web', import.meta.url)), emptyOutDir: true, sourcemap: true },
-  server: { proxy: { '/api': 'http://localhost:5053', '/health': 'http://localhost:5053' } },
+  // The proxy presents the server's own origin: the server allows credentialed CORS only from known
+  // origins (src/server/security.ts), and the dev server's own (:5173) is not one of them.
+  server: {
+    proxy: {
+      '/api': { target: 'http://localhost:5053', headers: { origin: 'http://localhost:5053' } },
+      '/health': 'http://localhost:5053',
+    },
+  },
 });

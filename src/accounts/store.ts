@@ -71,14 +71,16 @@ export function createAccountsStore(db: Kysely<Database>, dialect: Dialect) {
     },
     findAccessTokenByHash: (tokenHash: string) =>
       db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
-    async revokeAccessToken(tokenId: number, at: number): Promise<number> {
+    /** Deactivate one token; returns its user id when it was active, else undefined. */
+    async revokeAccessToken(tokenId: number, at: number): Promise<string | undefined> {
       const r = await db
         .updateTable('access_tokens')
         .set({ revoked_at: at })
         .where('token_id', '=', tokenId)
         .where('revoked_at', 'is', null)
+        .returning('user_id')
         .executeTakeFirst();
-      return Number(r.numUpdatedRows);
+      return r?.user_id;
     },
     /**
      * One UPDATE for a batch of token uses (the heartbeat hot path). Uses within one batch happen in
@@ -128,20 +130,38 @@ export function createAccountsStore(db: Kysely<Database>, dialect: Dialect) {
       return Number(r.numUpdatedRows);
     },
 
-    getAuthFailure: (key: string) =>
-      db.selectFrom('auth_failures').selectAll().where('key', '=', key).executeTakeFirst(),
-    async putAuthFailure(row: { key: string; failures: number; window_start: number; locked_until: number | null }) {
-      await db
-        .insertInto('auth_failures')
-        .values(row)
-        .onConflict((oc) =>
-          oc.column('key').doUpdateSet({
-            failures: row.failures,
-            window_start: row.window_start,
-            locked_until: row.locked_until,
-          }),
-        )
-        .execute();
+    /**
+     * Reserve one login attempt under `key` in one atomic statement (an upsert's row lock on
+     * PostgreSQL, the single writer on SQLite), so that concurrent attempts cannot all pass a check
+     * made before any of them is counted. A reservation counts as a failure until released.
+     * - locked (`locked_until` > now): nothing changes, the attempt is refused;
+     * - the window (`lockoutMs` from its first attempt) is over: the count restarts at 1;
+     * - otherwise the count grows by one, and the attempt that would exceed `limit` locks the key
+     *   for `lockoutMs` and is refused.
+     * Returns `null` when the attempt may go ahead, else ms until the key unlocks.
+     */
+    async reserveAuthAttempt(key: string, now: number, limit: number, lockoutMs: number): Promise<number | null> {
+      const windowFloor = now - lockoutMs;
+      const lockUntil = now + lockoutMs;
+      const locked = sql`(auth_failures.locked_until is not null and auth_failures.locked_until > ${now})`;
+      const expired = sql`auth_failures.window_start <= ${windowFloor}`;
+      const { rows } = await sql<{ locked_until: number | string | null }>`
+        insert into auth_failures (key, failures, window_start, locked_until) values (${key}, 1, ${now}, null)
+        on conflict (key) do update set
+          failures = case when ${locked} then auth_failures.failures when ${expired} then 1 else auth_failures.failures + 1 end,
+          window_start = case when ${locked} then auth_failures.window_start when ${expired} then ${now} else auth_failures.window_start end,
+          locked_until = case
+            when ${locked} then auth_failures.locked_until
+            when ${expired} then null
+            when auth_failures.failures + 1 > ${limit} then ${lockUntil}
+            else null end
+        returning locked_until`.execute(db);
+      const until = rows[0]?.locked_until;
+      return until === null || until === undefined ? null : Math.max(1, Number(until) - now);
+    },
+    /** Give back one reservation of `key` (an attempt that succeeded, or that another key refused). */
+    async releaseAuthAttempt(key: string): Promise<void> {
+      await sql`update auth_failures set failures = failures - 1 where key = ${key} and failures > 0`.execute(db);
     },
     async deleteAuthFailure(key: string): Promise<void> {
       await db.deleteFrom('auth_failures').where('key', '=', key).execute();

@@ -4,10 +4,9 @@
 import { Command } from 'commander';
 import { openStore } from '../store/database.ts';
 import { migrateToLatest } from '../store/migrate.ts';
-import { createAccountsStore } from '../accounts/store.ts';
-import { createAccountsService, type AccountsService } from '../accounts/service.ts';
+import type { AccountsService } from '../accounts/service.ts';
+import { createServices } from '../services.ts';
 import { DomainError } from '../lib/errors.ts';
-import { systemClock } from '../lib/clock.ts';
 import { configFromFlags, withConfigFlags } from './config-flags.ts';
 
 async function withAccounts(
@@ -18,8 +17,13 @@ async function withAccounts(
   const store = openStore({ databaseUrl: config.databaseUrl, dataPath: config.dataPath });
   try {
     await migrateToLatest(store);
-    const accounts = createAccountsService({ store: createAccountsStore(store.db, store.dialect), config, clock: systemClock });
-    process.stdout.write((await fn(accounts)) + '\n');
+    // The same assembly as the server: an account created here joins the shared space like any other.
+    const assembled = await createServices({ config, store });
+    try {
+      process.stdout.write((await fn(assembled.services.accounts)) + '\n');
+    } finally {
+      await assembled.close();
+    }
   } catch (error) {
     process.stderr.write(`orrery: ${error instanceof DomainError ? error.message : (error as Error).message}\n`);
     process.exitCode = 1;

@@ -49,6 +49,9 @@ export const PlatformErrors = {
   payloadTooLarge: { code: 'ORR_PAYLOAD_TOO_LARGE', kind: 'payload_too_large', message: 'payload too large' },
   unsupportedMediaType: { code: 'ORR_UNSUPPORTED_MEDIA_TYPE', kind: 'unsupported_media_type', message: 'unsupported media type' },
   rateLimited: { code: 'ORR_RATE_LIMITED', kind: 'rate_limited', message: 'rate limited' },
+  tooManyStreams: { code: 'ORR_TOO_MANY_STREAMS', kind: 'rate_limited', message: 'too many open streams for this credential' },
+  registrationRateLimited: { code: 'ORR_REGISTRATION_RATE_LIMITED', kind: 'rate_limited', message: 'too many registrations from this address, try again later' },
+  nulInText: { code: 'ORR_NUL_IN_TEXT', kind: 'invalid', message: 'text must not contain NUL (U+0000) characters' },
   unavailable: { code: 'ORR_UNAVAILABLE', kind: 'unavailable', message: 'service unavailable' },
   internal: { code: 'ORR_INTERNAL', kind: 'internal', message: 'internal error' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,17 +1,20 @@
 /**
  * The event bus: wakes waiting readers (long-polls, SSE streams, bots) the moment an event is stored
- * or presence changes (DESIGN §1, §4). The interface is what a PostgreSQL LISTEN/NOTIFY
- * implementation will provide across instances; this file holds the in-process one.
+ * or presence changes (DESIGN §1, §4), and tells open streams that a credential was revoked. This
+ * file holds the interface and the in-process implementation; `pg-event-bus.ts` carries the same
+ * notifications across instances with LISTEN/NOTIFY.
  */
 import { EventEmitter } from 'node:events';
 
 /**
- * What the bus carries: a pointer to a stored event, a presence change, or `resync`: notifications
- * may have been missed (a cross-instance bus reconnected), so readers re-read from their positions.
+ * What the bus carries: a pointer to a stored event, a presence change, a revoked credential of a
+ * user (open streams re-check theirs), or `resync`: notifications may have been missed (a
+ * cross-instance bus reconnected), so readers re-read from their positions.
  */
 export type BusNotification =
   | { kind: 'event'; room_id: string; stream_ordering: number; type: string }
   | { kind: 'presence'; user_id: string; present: boolean }
+  | { kind: 'credentials_revoked'; user_id: string }
   | { kind: 'resync' };
 
 /** Publish/subscribe of {@link BusNotification}s. */

@@ -1,14 +1,14 @@
 /**
- * Fan-out of the shared space to live watchers (SSE streams): each new message is read from the
- * store once and handed to every watcher, instead of one query per watcher per message. A watcher
- * that starts behind catches up with its own reads, then joins the live set at the exact head
- * position, so it sees every message once, in order, with no gap.
+ * Fan-out of one room's timeline to live watchers (event streams, and later `/sync`): each new event
+ * is read from the store once and handed to every watcher, instead of one query per watcher per
+ * event. A watcher that starts behind catches up with its own reads, then joins the live set at the
+ * exact head position, so it sees every event once, in order, with no gap.
  */
-import type { RoomsService } from '../rooms/service.ts';
-import type { RoomEvent } from '../rooms/types.ts';
+import type { BusNotification } from './event-bus.ts';
+import type { RoomEvent } from './types.ts';
 
-/** Receives events and presence changes. */
-export interface FanoutSink {
+/** Receives a room's events and presence changes. */
+export interface RoomWatcher {
   event(event: RoomEvent): void;
   presence(userId: string, present: boolean): void;
   error(error: unknown): void;
@@ -18,13 +18,26 @@ export interface FanoutSink {
 
 interface Watcher {
   position: number;
-  sink: FanoutSink;
+  sink: RoomWatcher;
 }
 
 const PAGE = 100;
 
-/** Build the fan-out for `roomId` and message `types`. Subscribes to the bus lazily. */
-export function createSharedFanout(rooms: RoomsService, roomId: string, types: string[]) {
+/** The reads and the bus a fan-out needs (the rooms service provides them). */
+export interface FanoutSource {
+  /** The newest `limit` events of `types`, oldest first. */
+  latestEvents(room_id: string, types: string[], limit: number): Promise<RoomEvent[]>;
+  /** Events of `types` strictly after stream position `after`, oldest first. */
+  eventsAfter(room_id: string, types: string[], after: number, limit: number): Promise<RoomEvent[]>;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: (n: BusNotification) => void): () => void;
+}
+
+/** A room's fan-out: `watch` from a stream position; `size` counts live watchers. */
+export type RoomFanout = ReturnType<typeof createRoomFanout>;
+
+/** Build the fan-out for `roomId` and event `types`. Subscribes to the bus lazily. */
+export function createRoomFanout(rooms: FanoutSource, roomId: string, types: string[]) {
   const live = new Set<Watcher>();
   let head: number | undefined;
   let unsubscribe: (() => void) | undefined;
@@ -91,7 +104,7 @@ export function createSharedFanout(rooms: RoomsService, roomId: string, types: s
      * Start a watcher after stream position `from` (default: the current head). Returns `close`.
      * Events after `from` that already exist are delivered first, then live ones.
      */
-    async watch(from: number | undefined, sink: FanoutSink): Promise<() => void> {
+    async watch(from: number | undefined, sink: RoomWatcher): Promise<() => void> {
       ensureSubscribed();
       const watcher: Watcher = { position: from ?? (await initHead()), sink };
       let closed = false;

@@ -9,8 +9,9 @@ import { DomainError } from '../lib/errors.ts';
 import { createBatcher } from '../lib/batcher.ts';
 import type { BusNotification, EventBus } from './event-bus.ts';
 import { RoomErrors } from './errors.ts';
-import type { EventPosition, EventRow, NewEventRow, RoomsStore, StoreTx } from './store.ts';
-import type { EventFilter, PresenceState, RoomEvent } from './types.ts';
+import { createRoomFanout, type RoomFanout, type RoomWatcher } from './fanout.ts';
+import type { EventPosition, EventRow, NewEventRow, RoomsStore } from './store.ts';
+import type { EventFilter, PresenceState, RoomEvent, SendGuard } from './types.ts';
 
 /** What the rooms service needs. */
 export interface RoomsDeps {
@@ -29,9 +30,12 @@ export interface SendOptions {
   txnId?: string;
   /** The access/runtime token that sent it (rate limits per token). */
   tokenId?: number;
-  /** Runs inside the insert transaction before the insert; throw to refuse (atomic rate limits). */
-  check?: (trx: StoreTx) => Promise<void>;
+  /** Key for "same content recently" checks ({@link SendGuard.duplicateSince}); stored, never sent to clients. */
+  dedupeKey?: string;
+  /** Rate and duplicate rules checked atomically with the insert; `verify` throws to refuse. */
+  guard?: SendGuard;
 }
+
 
 function toEvent(row: EventRow): RoomEvent {
   return {
@@ -69,16 +73,32 @@ export function createRoomsService(deps: RoomsDeps) {
       origin_server_ts: clock.now(),
       txn_id: opts.txnId ?? null,
       token_id: opts.tokenId ?? null,
+      dedupe_key: opts.dedupeKey ?? null,
       membership: type === 'm.room.member' ? String(content.membership ?? '') : null,
     };
   }
 
-  async function persist(rows: NewEventRow[], check?: SendOptions['check']): Promise<RoomEvent[]> {
-    const orderings = await store.insertEvents(rows, check);
-    const events = rows.map(({ membership: _m, txn_id: _t, ...r }, i) => toEvent({ ...r, txn_id: null, stream_ordering: orderings[i]! }));
+  function announce(events: RoomEvent[]): RoomEvent[] {
     for (const e of events) bus.publish({ kind: 'event', room_id: e.room_id, stream_ordering: e.stream_ordering, type: e.type });
     return events;
   }
+
+  async function persist(rows: NewEventRow[]): Promise<RoomEvent[]> {
+    const result = await store.insertEvents(rows);
+    if (!('orderings' in result)) throw new Error('unreachable: no transaction id given');
+    return announce(rows.map(({ membership: _m, ...r }, i) => toEvent({ ...r, stream_ordering: result.orderings[i]! })));
+  }
+
+  // One fan-out per (room, event types), shared by every watcher of it. A promise, so that watchers
+  // arriving in the same turn share one (a `??=` around an `await` built one per caller, each
+  // reading every event again: 81k reads for 500 messages).
+  const fanouts = new Map<string, RoomFanout>();
+  const fanoutOf = (room_id: string, types: string[]): RoomFanout => {
+    const key = `${room_id}\u0000${types.join(',')}`;
+    let fanout = fanouts.get(key);
+    if (!fanout) fanouts.set(key, (fanout = createRoomFanout(service, room_id, types)));
+    return fanout;
+  };
 
   const service = {
     /**
@@ -126,8 +146,9 @@ export function createRoomsService(deps: RoomsDeps) {
 
     /**
      * Send a timeline event as `sender` (who must be joined). With `txnId`, a repeat returns the
-     * first event instead of storing a second one.
-     * @throws DomainError notJoined, or whatever `options.check` throws
+     * first event instead of storing a second one, also when the repeats arrive at the same time.
+     * `guard` is checked atomically with the insert.
+     * @throws DomainError notJoined, or whatever `options.guard.verify` throws
      */
     async sendEvent(room_id: string, sender: string, type: string, content: Record<string, unknown>, options: SendOptions = {}): Promise<{ event: RoomEvent; duplicate: boolean }> {
       if (options.txnId) {
@@ -135,7 +156,13 @@ export function createRoomsService(deps: RoomsDeps) {
         if (prior) return { event: toEvent(prior), duplicate: true };
       }
       if ((await store.membershipOf(room_id, sender)) !== 'join') throw new DomainError(RoomErrors.notJoined);
-      const [event] = await persist([row(room_id, sender, type, content, null, options)], options.check);
+      const newRow = row(room_id, sender, type, content, null, options);
+      const result = await store.insertEvents([newRow], {
+        ...(options.txnId ? { txn: { sender, txnId: options.txnId } } : {}),
+        ...(options.guard ? { guard: options.guard } : {}),
+      });
+      if ('existing' in result) return { event: toEvent(result.existing), duplicate: true };
+      const [event] = announce([toEvent({ ...newRow, stream_ordering: result.orderings[0]! })]);
       return { event: event!, duplicate: false };
     },
 
@@ -151,9 +178,14 @@ export function createRoomsService(deps: RoomsDeps) {
     async latestEvents(room_id: string, types: string[], limit: number, filter?: EventFilter): Promise<RoomEvent[]> {
       return (await store.latestEvents(room_id, types, limit, filter)).map(toEvent).reverse();
     },
-    /** Query helpers for atomic checks inside {@link SendOptions.check}. */
-    recentBySender: store.recentBySender,
-    recentByToken: store.recentByToken,
+    /**
+     * Follow `room_id`'s events of `types` live: every event after stream position `from` (default:
+     * the current head), in order, without gaps or repeats, then each new one as it is stored, and
+     * every presence change. One store read per new event however many watch. Returns `close`.
+     */
+    watchRoom(room_id: string, types: string[], from: number | undefined, watcher: RoomWatcher): Promise<() => void> {
+      return fanoutOf(room_id, types).watch(from, watcher);
+    },
 
     /**
      * Resolve when an event of one of `types` lands in `room_id` after `after`, or after `timeoutMs`,
@@ -184,6 +216,14 @@ export function createRoomsService(deps: RoomsDeps) {
     /** Subscribe to every bus notification; returns the unsubscribe function. */
     subscribe: (listener: (n: BusNotification) => void) => bus.subscribe(listener),
 
+    /**
+     * Tell every instance that a credential of `user_id` was revoked, so that streams and long-polls
+     * held open with it are checked again and closed (the bus reaches other instances on PostgreSQL).
+     */
+    announceCredentialsRevoked(user_id: string): void {
+      bus.publish({ kind: 'credentials_revoked', user_id });
+    },
+
     /** Mark `user_id` online now (a heartbeat, a post); publishes a presence change when it appears. */
     async touchPresence(user_id: string, viaRuntime: boolean, windowMs: number): Promise<void> {
       const now = clock.now();
@@ -213,6 +253,8 @@ export function createRoomsService(deps: RoomsDeps) {
   };
   return service;
 }
+
+export type { RoomWatcher };
 
 /** The rooms service API. */
 export type RoomsService = ReturnType<typeof createRoomsService>;

@@ -2,15 +2,12 @@
  * Rooms SQL: the only file that queries `rooms`, `events`, `current_state`, `room_aliases`, `presence`.
  */
 import { sql, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
-import type { Dialect } from '../store/database.ts';
+import { isUniqueViolation, type Dialect } from '../store/database.ts';
 import type { Database, EventsTable, PresenceTable } from '../store/schema.ts';
-import type { EventFilter } from './types.ts';
+import type { EventFilter, SendCount, SendGuard, SendStats } from './types.ts';
 
 /** A place in a room's timeline: a stream position, or an instant (ms). */
 export type EventPosition = { kind: 'stream' | 'ts'; value: number };
-
-/** A transaction handle passed to atomic checks; opaque to services. */
-export type StoreTx = Kysely<Database>;
 
 /** An `events` row (content as JSON text). */
 export type EventRow = Selectable<EventsTable>;
@@ -22,8 +19,20 @@ export type NewEventRow = Omit<Insertable<EventsTable>, 'stream_ordering'> & {
   state_key: string | null;
   txn_id: string | null;
   token_id: number | null;
+  dedupe_key: string | null;
   membership: string | null;
 };
+
+/** Options of {@link RoomsStore.insertEvents}. */
+export interface InsertOptions {
+  /** A client transaction id of the (single) event: when one is stored already, it is returned instead. */
+  txn?: { sender: string; txnId: string };
+  /** Checked inside the transaction, after the txn lookup, before the insert. */
+  guard?: SendGuard;
+}
+
+/** What {@link RoomsStore.insertEvents} did: stored the rows, or found the transaction's earlier event. */
+export type InsertResult = { orderings: number[] } | { existing: EventRow };
 
 /**
  * PostgreSQL advisory lock (key pair `'orry'`, 1) held by every event-writing transaction until it
@@ -40,6 +49,48 @@ function applyFilter(filter: EventFilter | undefined) {
     filter?.not_token_sender === undefined
       ? q
       : (q.where((eb) => eb.or([eb('sender', '!=', filter.not_token_sender!), eb('token_id', 'is', null)])) as Q);
+}
+
+function findEventByTxn(q: Kysely<Database>, sender: string, txnId: string) {
+  return q.selectFrom('events').selectAll().where('sender', '=', sender).where('txn_id', '=', txnId).executeTakeFirst();
+}
+
+type CountRow = { n: number | string | null; newest: number | string | null };
+const toCount = (n: unknown, newest: unknown): SendCount => ({ count: Number(n ?? 0), newestTs: newest === null || newest === undefined ? null : Number(newest) });
+
+/**
+ * The figures a {@link SendGuard} reads, for the first row of a send: at most three indexed queries
+ * (`events_sender_ts_idx`, `events_token_ts_idx`, `events_dedupe_idx`), each touching only the
+ * window's events, however high the limits are set.
+ */
+async function sendStats(q: Kysely<Database>, row: NewEventRow, guard: SendGuard): Promise<SendStats> {
+  const lower = Math.min(guard.countSince, guard.lookbackSince);
+  const counted = sql`case when origin_server_ts >= ${guard.countSince} then 1 else 0 end`;
+  const sender = (
+    await sql<CountRow & { n_web: number | string | null; newest_web: number | string | null }>`
+      select sum(${counted}) as n, max(origin_server_ts) as newest,
+             sum(case when token_id is null and origin_server_ts >= ${guard.countSince} then 1 else 0 end) as n_web,
+             max(case when token_id is null then origin_server_ts end) as newest_web
+        from events
+       where room_id = ${row.room_id} and sender = ${row.sender} and origin_server_ts >= ${lower} and type = ${row.type}`.execute(q)
+  ).rows[0];
+  const token =
+    row.token_id === null
+      ? undefined
+      : (await sql<CountRow>`select sum(${counted}) as n, max(origin_server_ts) as newest
+             from events where token_id = ${row.token_id} and origin_server_ts >= ${lower}`.execute(q)).rows[0];
+  const duplicate =
+    guard.duplicateSince !== undefined && row.dedupe_key !== null
+      ? (await sql`select 1 as hit from events
+             where room_id = ${row.room_id} and sender = ${row.sender} and dedupe_key = ${row.dedupe_key}
+               and origin_server_ts >= ${guard.duplicateSince} limit 1`.execute(q)).rows.length > 0
+      : false;
+  return {
+    bySender: toCount(sender?.n, sender?.newest),
+    bySenderWithoutToken: toCount(sender?.n_web, sender?.newest_web),
+    byToken: token ? toCount(token.n, token.newest) : null,
+    duplicate,
+  };
 }
 
 /** Builds the rooms queries over `db` (`dialect` picks how event writes are serialized). */
@@ -59,33 +110,44 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
       (await db.selectFrom('room_aliases').select('room_id').where('room_alias', '=', alias).executeTakeFirst())?.room_id,
 
     /**
-     * Insert events in one transaction (state events update `current_state`); returns their
-     * stream orderings. `check` runs first inside the transaction (rate limits that must be atomic);
-     * event writes are serialized (see EVENTS_WRITE_LOCK), so the check sees every earlier write.
+     * Insert events in one transaction (state events update `current_state`); returns their stream
+     * orderings, or the earlier event of the same client transaction. Event writes are serialized
+     * (see EVENTS_WRITE_LOCK; SQLite has one writer), so the transaction lookup and the guard see
+     * every earlier write: concurrent retries with one transaction id all get the first event, and
+     * concurrent sends cannot slip past a rate limit.
      */
-    async insertEvents(rows: NewEventRow[], check?: (trx: Kysely<Database>) => Promise<void>): Promise<number[]> {
-      return db.transaction().execute(async (trx) => {
-        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENTS_WRITE_LOCK[0]}, ${EVENTS_WRITE_LOCK[1]})`.execute(trx);
-        if (check) await check(trx);
-        const out: number[] = [];
-        for (const { membership, ...row } of rows) {
-          const r = await trx.insertInto('events').values(row).returning('stream_ordering').executeTakeFirstOrThrow();
-          out.push(Number(r.stream_ordering));
-          if (row.state_key !== null) {
-            await trx
-              .insertInto('current_state')
-              .values({ room_id: row.room_id, type: row.type, state_key: row.state_key, event_id: row.event_id, membership })
-              .onConflict((oc) =>
-                oc.columns(['room_id', 'type', 'state_key']).doUpdateSet({ event_id: row.event_id, membership }),
-              )
-              .execute();
+    async insertEvents(rows: NewEventRow[], options: InsertOptions = {}): Promise<InsertResult> {
+      try {
+        return await db.transaction().execute(async (trx): Promise<InsertResult> => {
+          if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENTS_WRITE_LOCK[0]}, ${EVENTS_WRITE_LOCK[1]})`.execute(trx);
+          if (options.txn) {
+            const existing = await findEventByTxn(trx, options.txn.sender, options.txn.txnId);
+            if (existing) return { existing };
           }
-        }
-        return out;
-      });
+          if (options.guard) options.guard.verify(await sendStats(trx, rows[0]!, options.guard));
+          const orderings: number[] = [];
+          for (const { membership, ...row } of rows) {
+            const r = await trx.insertInto('events').values(row).returning('stream_ordering').executeTakeFirstOrThrow();
+            orderings.push(Number(r.stream_ordering));
+            if (row.state_key !== null) {
+              await trx
+                .insertInto('current_state')
+                .values({ room_id: row.room_id, type: row.type, state_key: row.state_key, event_id: row.event_id, membership })
+                .onConflict((oc) => oc.columns(['room_id', 'type', 'state_key']).doUpdateSet({ event_id: row.event_id, membership }))
+                .execute();
+            }
+          }
+          return { orderings };
+        });
+      } catch (error) {
+        // Only reachable if writes were not serialized (another writer on the database): the
+        // transaction id's unique index still decides, and the loser answers with the winner's event.
+        const existing = options.txn && isUniqueViolation(error) ? await findEventByTxn(db, options.txn.sender, options.txn.txnId) : undefined;
+        if (existing) return { existing };
+        throw error;
+      }
     },
-    findEventByTxn: (sender: string, txnId: string) =>
-      db.selectFrom('events').selectAll().where('sender', '=', sender).where('txn_id', '=', txnId).executeTakeFirst(),
+    findEventByTxn: (sender: string, txnId: string) => findEventByTxn(db, sender, txnId),
     membershipOf: async (room_id: string, user_id: string) =>
       (
         await db
@@ -123,34 +185,6 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
         .orderBy('stream_ordering', 'desc')
         .limit(limit)
         .execute(),
-    /** `sender`'s events of `type` in a room since `sinceTs`, newest first (rate limits, duplicates). */
-    recentBySender: (q: Kysely<Database>, room_id: string, type: string, sender: string, sinceTs: number, limit: number) =>
-      q
-        .selectFrom('events')
-        .select(['content', 'origin_server_ts', 'token_id'])
-        .where('room_id', '=', room_id)
-        .where('type', '=', type)
-        .where('sender', '=', sender)
-        .where('origin_server_ts', '>=', sinceTs)
-        .orderBy('stream_ordering', 'desc')
-        .limit(limit)
-        .execute(),
-    /** Events sent with token `token_id` since `sinceTs`, newest first. */
-    recentByToken: (q: Kysely<Database>, token_id: number, sinceTs: number, limit: number) =>
-      q
-        .selectFrom('events')
-        .select(['content', 'origin_server_ts', 'token_id'])
-        .where('token_id', '=', token_id)
-        .where('origin_server_ts', '>=', sinceTs)
-        .orderBy('stream_ordering', 'desc')
-        .limit(limit)
-        .execute(),
-
-    /**
-     * Batch form: refresh users who are still present (online, seen since `sinceTs`), in one
-     * transaction. Per item, 1 when refreshed, 0 when the user was absent (the caller then upserts
-     * and announces).
-     */
     /**
      * Refresh the users of a batch of heartbeats who are present, in at most two UPDATEs (runtime and
      * not); returns 1 per item refreshed, 0 for those not present (the caller then takes the slow path

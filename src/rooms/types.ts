@@ -40,3 +40,41 @@ export interface PresenceState {
   last_active_ts: number;
   via_runtime: boolean;
 }
+
+/** How many events one scope sent since {@link SendGuard.countSince}, and when its newest was sent. */
+export interface SendCount {
+  count: number;
+  /** ms, or null when it sent nothing since {@link SendGuard.lookbackSince} */
+  newestTs: number | null;
+}
+
+/**
+ * What a send guard sees, computed inside the write transaction with indexed queries (never by
+ * reading and parsing recent events): the sender's own events of this type in this room, split by
+ * how they were sent, and the sending token's events anywhere.
+ */
+export interface SendStats {
+  /** All of the sender's events of the type in the room. */
+  bySender: SendCount;
+  /** Those sent from a web session (no token). */
+  bySenderWithoutToken: SendCount;
+  /** Events sent with the same token (null when the send has no token). */
+  byToken: SendCount | null;
+  /** An earlier event of the sender in the room carries the same `dedupeKey` since `duplicateSince`. */
+  duplicate: boolean;
+}
+
+/**
+ * A caller's rule on sends (rate limits, duplicate text), checked atomically with the insert: event
+ * writes are serialized, so no concurrent send can slip between the check and the write.
+ */
+export interface SendGuard {
+  /** Events at or after this instant (ms) are counted. */
+  countSince: number;
+  /** `newestTs` looks back to this instant (ms); keep it ≥ the oldest cooldown that matters. */
+  lookbackSince: number;
+  /** Look for the send's `dedupeKey` among the sender's events at or after this instant (ms). */
+  duplicateSince?: number;
+  /** Throw (the caller's own error) to refuse the send. */
+  verify(stats: SendStats): void;
+}

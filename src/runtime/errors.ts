@@ -12,6 +12,7 @@ export const RuntimeErrors = {
   missingSession: { code: 'ORR_RUNTIME_MISSING_SESSION', kind: 'unauthorized', message: 'missing session token' },
   loginRequired: { code: 'ORR_RUNTIME_LOGIN_REQUIRED', kind: 'unauthorized', message: 'login required' },
   unauthorized: { code: 'ORR_RUNTIME_UNAUTHORIZED', kind: 'unauthorized', message: 'unauthorized' },
+  forbidden: { code: 'ORR_RUNTIME_FORBIDDEN', kind: 'forbidden', message: 'forbidden' },
   missingInviteCode: { code: 'ORR_RUNTIME_MISSING_INVITE_CODE', kind: 'invalid', message: 'missing invite code' },
   invalidInvite: { code: 'ORR_RUNTIME_INVALID_INVITE', kind: 'unauthorized', message: 'invalid invite' },
   inviteExpired: { code: 'ORR_RUNTIME_INVITE_EXPIRED', kind: 'gone', message: 'invite expired' },

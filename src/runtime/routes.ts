@@ -18,12 +18,13 @@
  * | GET | /api/runtime/tokens | session: my runtime tokens |
  * | DELETE | /api/runtime/tokens/:token_id | session: revoke one of mine |
  */
-import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError } from '../lib/errors.ts';
 import type { Principal } from '../accounts/types.ts';
+import { parseJsonOrEmpty } from '../server/input.ts';
+import { createSseStream, SSE_CONTENT_TYPE, SSE_HEADERS, sseFrame } from '../server/sse.ts';
 import { RuntimeErrors } from './errors.ts';
 import type { RuntimeService, SharedSink } from './service.ts';
 
@@ -41,19 +42,8 @@ const BOOTSTRAP_HEADER = 'x-kozmos-bootstrap-key';
 const frames = new WeakMap<object, Buffer>();
 function messageFrame(message: object, cursor: string): Buffer {
   let frame = frames.get(message);
-  if (!frame) frames.set(message, (frame = Buffer.from(`id: ${cursor}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`)));
+  if (!frame) frames.set(message, (frame = sseFrame('message', message, cursor)));
   return frame;
-}
-const KEEP_ALIVE_MS = 15_000;
-/** Resolves when `socket` has flushed its buffer, or is gone. */
-function drained(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      socket.off('drain', done).off('close', done);
-      resolve();
-    };
-    socket.on('drain', done).on('close', done);
-  });
 }
 
 const SESSION = { missing: RuntimeErrors.missingSession, invalid: RuntimeErrors.unauthorized };
@@ -63,8 +53,32 @@ const WEB = { missing: RuntimeErrors.unauthorized, invalid: RuntimeErrors.unauth
 
 const Ok = z.object({ ok: z.literal(true) });
 const FeedMessage = z.object({ id: z.number(), user_id: z.string(), username: z.string(), content: z.string(), created_at: z.string() });
-/** Bodies are validated loosely: the original's rules (e.g. non-string content → `empty content`) apply in the service. */
-const AnyBody = z.record(z.string(), z.unknown()).nullish();
+
+/**
+ * A field the original read leniently: documented with its type, but a value of another type is
+ * treated as absent instead of refused, so the service answers with the original's own error
+ * (`content: 123` → 400 `empty content`, as Kozmos did), not a generic validation error.
+ */
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+const Text = (description: string) => lenient(z.string().describe(description));
+/** Request bodies (all optional: the original treated a missing body as `{}`). */
+const Bodies = {
+  inviteCreate: z.object({ ttlMinutes: lenient(z.union([z.number(), z.string()]).describe('minutes, 1-60 (default 10; fractions kept)')) }),
+  inviteClaim: z.object({ code: Text('the kzinv_ invite code'), label: Text('a name for the token (default "runtime")') }),
+  heartbeat: z.object({}).describe('ignored'),
+  shared: z.object({ content: Text('the message: trimmed, at most 2000 characters') }),
+  token: z.object({ label: Text('a name for the token') }),
+  rotate: z.object({ token: Text('the kzrt_ token to replace'), label: Text('label of the new token (default: the old one)') }),
+  revoke: z.object({
+    token: Text('a kzrt_ token to revoke'),
+    tokenHash: Text('or its SHA-256 hex'),
+    revokeAllForUser: lenient(z.boolean().describe('revoke every runtime token of userId/username')),
+    userId: Text('@localpart:server_name'),
+    username: Text('localpart'),
+  }),
+};
+/** A body schema that also accepts no body at all. */
+const optionalBody = <T extends z.ZodObject>(schema: T) => schema.nullish().transform((v) => v ?? ({} as z.infer<T>));
 
 function principalOf(request: FastifyRequest): Principal {
   return request.principal!;
@@ -86,37 +100,48 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
   const originOf = (request: FastifyRequest) => opts.publicOrigin ?? `${request.protocol}://${request.host}`;
   const tags = ['runtime'];
 
-  // Bots send `Content-Type: application/json` with an empty body on heartbeats; treat it as no body.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, function lenientJson(_request, body, done) {
-    const text = String(body).trim();
-    if (!text) return done(null, undefined);
+  // The original parsed whatever came as JSON: bots and scripts send JSON as `text/plain`, with no
+  // content type, or with an empty body on heartbeats. Errors keep the original's string.
+  const lenientJson = (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) => {
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonOrEmpty(String(body), RuntimeErrors.invalidJson.message));
     } catch {
       done(new DomainError(RuntimeErrors.invalidJson), undefined);
     }
-  });
+  };
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, lenientJson);
+  app.removeContentTypeParser('*');
+  app.addContentTypeParser('*', { parseAs: 'string' }, lenientJson);
 
-  /** Admin session, or the bootstrap key header (research §1.7; constant-time, 503 when unset). */
+  /**
+   * Admin session, or the bootstrap key header (research §1.7; constant-time). With the header: 503
+   * `bootstrap disabled` when no key is configured, as the original, 401 when wrong. Without it: 401
+   * for no (or a runtime) credential, 403 for a signed-in non-admin.
+   */
   async function requireAdminOrBootstrap(request: FastifyRequest): Promise<void> {
-    if (request.principal?.user.isAdmin && request.principal.via !== 'runtime_token') return;
     const key = request.headers[BOOTSTRAP_HEADER];
-    if (!runtime.checkBootstrapKey(typeof key === 'string' ? key : undefined)) throw new DomainError(RuntimeErrors.unauthorized);
+    if (typeof key === 'string') {
+      if (!runtime.checkBootstrapKey(key)) throw new DomainError(RuntimeErrors.unauthorized);
+      return;
+    }
+    const principal = request.principal;
+    if (!principal || principal.via === 'runtime_token') throw new DomainError(RuntimeErrors.unauthorized);
+    if (!principal.user.isAdmin) throw new DomainError(RuntimeErrors.forbidden);
   }
 
   r.get('/spec', { schema: { tags, summary: 'Discovery document (public)' } }, async (request) => runtime.spec(originOf(request)));
 
   r.post(
     '/invite/create',
-    { config: { auth: 'user', authErrors: SESSION }, schema: { tags, summary: 'Create a one-time invite (ttlMinutes 1-60, default 10)', body: AnyBody } },
-    async (request) => runtime.createInvite(originOf(request), principalOf(request).user.userId, request.body?.ttlMinutes),
+    { config: { auth: 'user', authErrors: SESSION }, schema: { tags, summary: 'Create a one-time invite (ttlMinutes 1-60, default 10)', body: optionalBody(Bodies.inviteCreate) } },
+    async (request) => runtime.createInvite(originOf(request), principalOf(request).user.userId, request.body.ttlMinutes),
   );
 
   r.post(
     '/invite/claim',
-    { config: { auth: 'user', authErrors: CLAIM }, schema: { tags, summary: 'Claim an invite for a kzrt_ token bound to your account', body: AnyBody } },
-    async (request) => runtime.claimInvite(originOf(request), principalOf(request).user, request.body?.code, request.body?.label),
+    { config: { auth: 'user', authErrors: CLAIM }, schema: { tags, summary: 'Claim an invite for a kzrt_ token bound to your account', body: optionalBody(Bodies.inviteClaim) } },
+    async (request) => runtime.claimInvite(originOf(request), principalOf(request).user, request.body.code, request.body.label),
   );
 
   r.get(
@@ -130,7 +155,7 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
 
   r.post(
     '/presence',
-    { config: { auth: 'runtime', authErrors: TOKEN }, schema: { tags, summary: 'Heartbeat', body: AnyBody, response: { 200: Ok } } },
+    { config: { auth: 'runtime', authErrors: TOKEN }, schema: { tags, summary: 'Heartbeat (any body, or none, is ignored)', body: optionalBody(Bodies.heartbeat.passthrough()), response: { 200: Ok } } },
     async (request) => {
       await runtime.heartbeat(principalOf(request));
       return { ok: true as const };
@@ -172,13 +197,21 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
       const controller = new AbortController();
       request.raw.once('close', () => controller.abort());
       const wait = Number(request.query.wait ?? 0);
-      return runtime.feed({
-        after: request.query.after || undefined,
-        limit: request.query.limit,
-        waitMs: Number.isFinite(wait) ? wait : 0,
-        signal: controller.signal,
-        excludeBotsOf: excludeBotsOf(principalOf(request), request.query.exclude),
-      });
+      const waitMs = Number.isFinite(wait) ? wait : 0;
+      // A long-poll is held open: it counts against the credential's cap, and a revocation or a
+      // shutdown answers it at once (an empty page; the next call sees the 401 or the new server).
+      const held = waitMs > 0 ? app.live.track(request, () => controller.abort()) : undefined;
+      try {
+        return await runtime.feed({
+          after: request.query.after || undefined,
+          limit: request.query.limit,
+          waitMs,
+          signal: controller.signal,
+          excludeBotsOf: excludeBotsOf(principalOf(request), request.query.exclude),
+        });
+      } finally {
+        held?.release();
+      }
     },
   );
 
@@ -193,79 +226,41 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
       },
     },
     async (request, reply) => {
+      // HEAD (Fastify answers it with this handler): the head of a stream, no body.
+      if (request.method === 'HEAD') return reply.type(SSE_CONTENT_TYPE).headers(SSE_HEADERS).send();
       const lastEventId = request.headers['last-event-id'];
       const after = (typeof lastEventId === 'string' && lastEventId) || request.query.after || undefined;
-      const res = reply.raw;
-      const socket = res.socket!;
-      // What to release when the stream ends, filled in as the stream is set up.
-      const held: { keepAlive?: NodeJS.Timeout; watcher?: { close(): void } } = {};
-      let open = true;
-      const close = () => {
-        if (!open) return;
-        open = false;
-        clearInterval(held.keepAlive);
-        held.watcher?.close();
-      };
-      // The head goes out with the first frame: an invalid cursor is rejected before any frame, as a 400.
-      let started = false;
-      const start = () => {
-        started = true;
-        reply.hijack();
-        // A close-delimited body (RFC 9112 §6.3, rule 8): neither Content-Length nor chunked encoding,
-        // so the bytes after the head are the SSE frames exactly, each one socket write.
-        res.removeHeader('content-length');
-        res.removeHeader('transfer-encoding');
-        res.writeHead(200, {
-          ...(reply.getHeaders() as Record<string, string>),
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'close',
-          'x-accel-buffering': 'no',
-        });
-        res.flushHeaders();
-        socket.write(`retry: 2000\n: connected\n\n`);
-      };
-      let live = false;
-      const write = (chunk: Buffer | string) => {
-        if (!open) return;
-        if (!started) start();
-        // A stalled reader must not grow the server's memory; it resumes losslessly with Last-Event-ID.
-        // History is paced by `ready` instead.
-        if (live && socket.writableLength > opts.streamMaxBacklogBytes) {
-          request.log.warn({ backlog_bytes: socket.writableLength }, 'stream reader too slow; closing');
-          close();
-          socket.destroy();
-          return;
-        }
-        socket.write(chunk);
-      };
-      socket.once('close', close);
-      let watcher: { close(): void };
+      let watcher: { close(): void } | undefined;
+      const held = app.live.track(request, () => stream.end());
+      const stream = createSseStream(request, reply, {
+        maxBacklogBytes: opts.streamMaxBacklogBytes,
+        onClose: () => {
+          watcher?.close();
+          held.release();
+        },
+      });
       try {
         const sink: SharedSink = {
-          message: (m, cursor) => write(messageFrame(m, cursor)),
-          presence: (p) => write(`event: presence\ndata: ${JSON.stringify(p)}\n\n`),
+          message: (m, cursor) => stream.write(messageFrame(m, cursor)),
+          presence: (p) => stream.write(sseFrame('presence', p)),
           error: (e) => request.log.warn({ err: e }, 'stream read failed'),
-          ready: () => (socket.writableLength < opts.streamMaxBacklogBytes / 2 ? Promise.resolve() : drained(socket)),
+          ready: () => stream.ready(),
         };
         watcher = await runtime.watchShared(after, sink, excludeBotsOf(principalOf(request), request.query.exclude));
       } catch (error) {
-        socket.off('close', close);
-        if (!started) throw error;
+        if (!stream.started) {
+          held.release();
+          throw error;
+        }
         // The 200 is out already: end the stream; the reader retries from its last id.
         request.log.warn({ err: error }, 'stream catch-up failed');
-        socket.destroy();
+        stream.destroy();
         return;
       }
-      if (!open) {
-        watcher.close();
-        if (!started) reply.hijack();
-        return;
-      }
-      held.watcher = watcher;
-      live = true;
-      if (!started) start();
-      held.keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+      if (stream.open) return stream.goLive();
+      // Ended while catching up (reader left, credential revoked, shutdown).
+      watcher.close();
+      stream.destroy();
     },
   );
 
@@ -276,13 +271,13 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
       schema: {
         tags,
         summary: 'Post to the shared space (trimmed, ≤ 2000 chars); Idempotency-Key makes retries safe',
-        body: AnyBody,
+        body: optionalBody(Bodies.shared),
         response: { 200: z.object({ ok: z.literal(true), id: z.number(), event_id: z.string(), idempotent: z.boolean().optional() }) },
       },
     },
     async (request) => {
       const key = request.headers['idempotency-key'];
-      return runtime.postShared(principalOf(request), request.body?.content, typeof key === 'string' && key ? key : undefined);
+      return runtime.postShared(principalOf(request), request.body.content, typeof key === 'string' && key ? key : undefined);
     },
   );
 
@@ -298,25 +293,25 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
       config: { auth: 'user', authErrors: SESSION },
       // Disabled is answered before authentication, as in the original.
       onRequest: async () => runtime.assertDirectIssueEnabled(),
-      schema: { tags, summary: 'Direct token issue (410 unless RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE)', body: AnyBody },
+      schema: { tags, summary: 'Direct token issue (410 unless RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE)', body: optionalBody(Bodies.token) },
     },
-    async (request) => runtime.issueDirect(principalOf(request).user, request.body?.label),
+    async (request) => runtime.issueDirect(principalOf(request).user, request.body.label),
   );
 
   r.post(
     '/token/rotate',
-    { schema: { tags, summary: 'Admin: replace a runtime token (admin session or bootstrap key)', body: AnyBody } },
+    { schema: { tags, summary: 'Admin: replace a runtime token (admin session or bootstrap key)', body: optionalBody(Bodies.rotate) } },
     async (request) => {
       await requireAdminOrBootstrap(request);
-      return runtime.rotate(request.body?.token, request.body?.label);
+      return runtime.rotate(request.body.token, request.body.label);
     },
   );
   r.post(
     '/token/revoke',
-    { schema: { tags, summary: 'Admin: revoke a token, or all of a user (admin session or bootstrap key)', body: AnyBody } },
+    { schema: { tags, summary: 'Admin: revoke a token, or all of a user (admin session or bootstrap key)', body: optionalBody(Bodies.revoke) } },
     async (request) => {
       await requireAdminOrBootstrap(request);
-      return runtime.revoke(request.body ?? {});
+      return runtime.revoke(request.body);
     },
   );
 

@@ -2,7 +2,12 @@
  * Central authentication: routes declare `config.auth`; handlers read `request.principal` and never
  * parse credentials (CONVENTIONS "Endpoints are data"). Credentials are resolved once, in `onRequest`,
  * so rate limits can key on the principal; requirements are enforced in `preValidation`, so a 401
- * comes before a 400. Cookie-authenticated state changes must carry `x-csrf-token`.
+ * comes before a 400.
+ *
+ * CSRF: every unsafe request (not GET/HEAD/OPTIONS) that a valid session cookie authenticates must
+ * carry `x-csrf-token`, whatever the route's declared access, checked in `onRequest` before any route
+ * hook. Before, only routes declared `user`/`admin` checked it, so a page on any origin could make a
+ * signed-in admin's browser rotate or revoke runtime tokens (routes declared public).
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -38,6 +43,11 @@ declare module 'fastify' {
     authErrors?: { missing: ErrorSpec; invalid: ErrorSpec };
   }
   interface FastifyInstance {
+    /**
+     * Resolve the credential `request` came with again (for requests held open: streams,
+     * long-polls); true while it still authenticates as the same credential of the same user.
+     */
+    reauthenticate(request: FastifyRequest): Promise<boolean>;
     /** Sets the session cookie (httpOnly, SameSite=Lax, Secure in production). */
     setSessionCookie(reply: FastifyReply, value: string, expiresAt: number): void;
     /** Clears the session cookie. */
@@ -56,12 +66,14 @@ export function bearerOf(request: FastifyRequest): string | undefined {
 export interface AuthPluginOptions {
   accounts: AccountsService;
   secureCookies: boolean;
-  /** Resolves `kzrt_` runtime tokens (runtime module); throws a DomainError to refuse one. */
-  resolveRuntimeToken?: (raw: string) => Promise<Principal>;
 }
 
-/** Prefix of runtime tokens (research/kozmos.md §0). */
-const RUNTIME_PREFIX = 'kzrt_';
+/** Which credential a principal used: one token, one session, or (stateless) one user's JWTs. */
+export function credentialKey(principal: Principal): string {
+  if (principal.sessionHash) return `session:${principal.sessionHash}`;
+  if (principal.tokenId !== undefined) return `token:${principal.tokenId}`;
+  return `${principal.via}:${principal.user.userId}`;
+}
 
 /** Resolves credentials and enforces each route's `config.auth`. */
 export const authPlugin = fp(
@@ -83,28 +95,41 @@ export const authPlugin = fp(
       reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookies });
     });
 
+    /** The principal of the request's credential (bearer first, else the session cookie), or null. */
+    async function resolve(request: FastifyRequest): Promise<Principal | null> {
+      const bearer = bearerOf(request);
+      if (bearer) return accounts.resolveBearer(bearer);
+      const cookie = request.cookies?.[SESSION_COOKIE];
+      return cookie ? accounts.resolveSession(cookie) : null;
+    }
+
+    app.decorate('reauthenticate', async function reauthenticate(request: FastifyRequest): Promise<boolean> {
+      const before = request.principal;
+      if (!before) return false;
+      const now = await resolve(request).catch(() => null);
+      return now !== null && now.user.userId === before.user.userId && credentialKey(now) === credentialKey(before);
+    });
+
     app.addHook('onRequest', async function resolvePrincipal(request) {
       const requirement = request.routeOptions.config?.auth;
       if (requirement === undefined || requirement === 'public') {
-        // Public routes still learn who is calling when it is cheap (cookie or bearer), for rate limits.
+        // Public routes still learn who is calling when it is cheap (cookie or bearer), for rate limits and CSRF.
         if (!request.headers.authorization && !request.cookies?.[SESSION_COOKIE]) return;
       }
-      const bearer = bearerOf(request);
-      if (bearer?.startsWith(RUNTIME_PREFIX) && opts.resolveRuntimeToken) {
-        try {
-          request.principal = await opts.resolveRuntimeToken(bearer);
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          request.authError = error;
+      try {
+        request.principal = await resolve(request);
+      } catch (error) {
+        // A module's token kind refused with a reason of its own (`token expired`).
+        if (!(error instanceof DomainError)) throw error;
+        request.authError = error;
+      }
+      const principal = request.principal;
+      if (principal?.sessionHash && !SAFE_METHODS.has(request.method)) {
+        const token = request.headers[CSRF_HEADER];
+        if (!accounts.checkCsrf(principal.sessionHash, typeof token === 'string' ? token : undefined)) {
+          throw new DomainError(AccountErrors.csrf);
         }
-        return;
       }
-      if (bearer) {
-        request.principal = await accounts.resolveBearer(bearer);
-        return;
-      }
-      const cookie = request.cookies?.[SESSION_COOKIE];
-      if (cookie) request.principal = await accounts.resolveSession(cookie);
     });
 
     app.addHook('preValidation', async function enforceAuth(request) {
@@ -122,13 +147,7 @@ export const authPlugin = fp(
         (requirement === 'runtime' ? isRuntime : requirement === 'runtime_or_user' ? true : !isRuntime);
       if (!accepted) throw new DomainError(errors.invalid);
       if (requirement === 'admin' && !principal.user.isAdmin) throw new DomainError(AccountErrors.forbidden);
-      if (principal.sessionHash && !SAFE_METHODS.has(request.method)) {
-        const token = request.headers[CSRF_HEADER];
-        if (!accounts.checkCsrf(principal.sessionHash, typeof token === 'string' ? token : undefined)) {
-          throw new DomainError(AccountErrors.csrf);
-        }
-      }
     });
   },
-  { name: 'orrery-auth', dependencies: ['@fastify/cookie'] },
+  { name: 'orrery-auth', fastify: '5.x', dependencies: ['@fastify/cookie'] },
 );

@@ -1,6 +1,11 @@
 /**
- * CORS and security headers. Development reflects any origin (so a Vite dev server or a script can
- * call the API with credentials); production allows only `CORS_ORIGINS`.
+ * CORS and security headers.
+ *
+ * CORS with credentials is allowed only for the server's own origin, `BASE_URL`, `CORS_ORIGINS`
+ * and, in development, the loopback origins of the server's own port, in every mode. Before,
+ * development (what `npm start` runs) reflected any `Origin` with credentials, so a page on any site
+ * could read `GET /api/auth/whoami` (CSRF token included) and act as the signed-in user. Any other
+ * origin gets no CORS headers at all, so the browser keeps the response from it.
  *
  * Headers come from `helmet`. Our policy has no per-request parts (no nonces), so helmet runs once
  * at start against a recording response and the resulting headers are set as one object per request:
@@ -11,7 +16,7 @@ import fp from 'fastify-plugin';
 import cors from '@fastify/cors';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -36,16 +41,56 @@ async function recordHeaders(middleware: Middleware): Promise<Record<string, str
 /** Options of {@link securityPlugin}. */
 export interface SecurityOptions {
   isProduction: boolean;
+  /** `CORS_ORIGINS`, without trailing slashes. */
   corsOrigins: string[];
+  /** `BASE_URL`, when configured. */
+  publicOrigin?: string;
+  /** Development only: the server's port, whose loopback origins are allowed (the UI's dev server proxies with them). */
+  devPort?: number | undefined;
 }
 
-/** Registers @fastify/cors and @fastify/helmet with Orrery's policy. */
+/** Lower-cased `scheme://host[:port]` of `value`, or undefined when it is not an origin. */
+function originOf(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return url.origin === 'null' ? undefined : url.origin.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `origin` may call the API with credentials: a fixed list, plus the request's own origin
+ * (`<protocol>://<Host>`), which a same-origin `fetch` sends too.
+ */
+export function corsPolicy(opts: Pick<SecurityOptions, 'corsOrigins' | 'publicOrigin' | 'devPort'>) {
+  const allowed = new Set<string>();
+  for (const o of [...opts.corsOrigins, ...(opts.publicOrigin ? [opts.publicOrigin] : [])]) {
+    const origin = originOf(o);
+    if (origin) allowed.add(origin);
+  }
+  if (opts.devPort !== undefined) {
+    for (const host of ['localhost', '127.0.0.1', '[::1]']) allowed.add(`http://${host}:${opts.devPort}`);
+  }
+  return (origin: string, request: { protocol: string; host: string }): boolean => {
+    const o = originOf(origin);
+    return o !== undefined && (allowed.has(o) || o === `${request.protocol}://${request.host}`.toLowerCase());
+  };
+}
+
+/** Registers @fastify/cors and the `helmet` headers with Orrery's policy. */
 export const securityPlugin = fp(
   async function security(app: FastifyInstance, opts: SecurityOptions) {
+    const allows = corsPolicy(opts);
     await app.register(cors, {
-      origin: opts.isProduction ? opts.corsOrigins : true,
-      credentials: true,
-      exposedHeaders: ['x-correlation-id', 'retry-after'],
+      delegator: async (request: FastifyRequest) => {
+        const origin = request.headers.origin;
+        return {
+          origin: typeof origin === 'string' && allows(origin, request) ? origin : false,
+          credentials: true,
+          exposedHeaders: ['x-correlation-id', 'retry-after'],
+        };
+      },
     });
     const securityHeaders = helmet({
       contentSecurityPolicy: {
@@ -72,5 +117,5 @@ export const securityPlugin = fp(
       done();
     });
   },
-  { name: 'orrery-security' },
+  { name: 'orrery-security', fastify: '5.x' },
 );

@@ -6,11 +6,13 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.ts';
 import * as m000001 from './migrations/000001-init.ts';
 import * as m000002 from './migrations/000002-rooms-runtime.ts';
+import * as m000003 from './migrations/000003-events-dedupe-key.ts';
 
 /** Every migration in order; append, never edit. */
 const MIGRATIONS: Record<string, Migration> = {
   '000001-init': m000001,
   '000002-rooms-runtime': m000002,
+  '000003-events-dedupe-key': m000003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

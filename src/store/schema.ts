@@ -70,6 +70,8 @@ export interface EventsTable {
   origin_server_ts: number;
   txn_id: string | null;
   token_id: number | null;
+  /** Sender-supplied key for "same content recently" checks (runtime: SHA-256 of the normalised text). */
+  dedupe_key: string | null;
 }
 
 /** `current_state` (rooms): the latest state event per (room, type, state_key). */

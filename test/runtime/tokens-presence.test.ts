@@ -171,7 +171,8 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
     const v = await linkedUser(s, 'single2');
     assert.deepEqual((await admin.post('/api/runtime/token/revoke', { token: v.token })).body, { ok: true, revoked: 1 });
     const notAdmin = await v.web.post('/api/runtime/token/revoke', { token: v.token });
-    assert.equal(notAdmin.status, 401);
+    assert.equal(notAdmin.status, 403);
+    assert.equal(notAdmin.body.error, 'forbidden');
   });
 
   test('my tokens: listed with label and last use, revocable by me only', async () => {

@@ -1,0 +1,94 @@
+/**
+ * createServices(config, store): the one assembly of Orrery's services, used by the server
+ * (`app.ts`), every CLI command and the tests (CONVENTIONS "One assembly"). A second hand-built
+ * graph drifts: `orrery admin create-user` once built accounts without rooms, so its accounts were
+ * never joined to the shared space and could never post.
+ */
+import type { Config } from './config/load.ts';
+import type { Store } from './store/database.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
+import { createAccountsStore } from './accounts/store.ts';
+import { createAccountsService, type AccountsService } from './accounts/service.ts';
+import { createInProcessEventBus, type EventBus } from './rooms/event-bus.ts';
+import { createPgEventBus } from './rooms/pg-event-bus.ts';
+import { createRoomsStore } from './rooms/store.ts';
+import { createRoomsService, type RoomsService } from './rooms/service.ts';
+import { createRuntimeStore } from './runtime/store.ts';
+import { createRuntimeService, type RuntimeService } from './runtime/service.ts';
+
+/** The services every module may call. */
+export interface Services {
+  accounts: AccountsService;
+  rooms: RoomsService;
+  runtime: RuntimeService;
+}
+
+/** Where the services report problems that are not any caller's (e.g. the event bus reconnecting). */
+export interface ServiceLog {
+  warn(object: Record<string, unknown>, message: string): void;
+}
+
+/** What {@link createServices} needs. */
+export interface ServicesDeps {
+  config: Config;
+  store: Store;
+  clock?: Clock;
+  log?: ServiceLog;
+}
+
+/** Assembled services, the health of what they depend on, and how to release them. */
+export interface AssembledServices {
+  services: Services;
+  /** Dependency checks for `/health` by name: `ok` or the reason (the PostgreSQL event bus). */
+  checks: Record<string, () => string>;
+  /** Stops the event bus; the store stays open (its owner closes it). */
+  close(): Promise<void>;
+}
+
+/**
+ * The event bus for this store: in-process on SQLite (one instance per database file), LISTEN/NOTIFY
+ * on PostgreSQL so that any number of instances wake each other's readers (DESIGN §4).
+ * @throws Error when PostgreSQL cannot be listened to
+ */
+async function createEventBus(config: Config, store: Store, notify: (channel: string, payload: string) => Promise<void>, log: ServiceLog) {
+  if (store.dialect !== 'postgres' || !config.databaseUrl) return { bus: createInProcessEventBus() as EventBus, close: async () => undefined };
+  const bus = createPgEventBus({
+    connectionString: config.databaseUrl,
+    notify,
+    onError: (error, context) => log.warn({ err: error }, `event bus: ${context}`),
+  });
+  try {
+    await bus.ready();
+  } catch (error) {
+    await bus.close();
+    throw error;
+  }
+  return { bus: bus as EventBus, close: () => bus.close(), health: () => bus.health() };
+}
+
+/**
+ * Build every service over `store`, wired to each other: the shared space exists, every new account
+ * joins it (DESIGN §1), and a revoked credential is announced on the event bus so that every
+ * instance closes the streams it holds open.
+ * @throws Error when the store or the PostgreSQL event bus cannot be reached
+ */
+export async function createServices(deps: ServicesDeps): Promise<AssembledServices> {
+  const { config, store } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? { warn: () => undefined };
+  const roomsStore = createRoomsStore(store.db, store.dialect);
+  const eventBus = await createEventBus(config, store, roomsStore.notify, log);
+  const accounts = createAccountsService({ store: createAccountsStore(store.db, store.dialect), config, clock });
+  const rooms = createRoomsService({ store: roomsStore, bus: eventBus.bus, clock, serverName: config.serverName });
+  const runtime = createRuntimeService({ store: createRuntimeStore(store.db), accounts, rooms, clock, config });
+
+  const sharedRoomId = await rooms.ensureSharedRoom();
+  accounts.onUserCreated((user) => rooms.join(sharedRoomId, user.userId));
+  accounts.onCredentialsRevoked((userId) => rooms.announceCredentialsRevoked(userId));
+
+  return {
+    services: { accounts, rooms, runtime },
+    checks: eventBus.health ? { event_bus: eventBus.health } : {},
+    close: eventBus.close,
+  };
+}
