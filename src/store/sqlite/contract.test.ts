@@ -12,7 +12,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { isUniqueViolation, openStore, type Store } from '../database.ts';
 import { migrateToLatest } from '../migrate.ts';
-import { SQLITE_DRIVERS } from './open.ts';
+import { chooseSqliteDriver, SQLITE_DRIVERS } from './open.ts';
 import type { SqliteDriverName } from './types.ts';
 
 const dirs: string[] = [];
@@ -176,4 +176,16 @@ test('every usable driver gave the same answers to the same queries', (t) => {
     return;
   }
   for (const [name, answer] of rest) assert.deepStrictEqual(answer, first[1], `${name} differs from ${first[0]}`);
+});
+
+test('a driver the running Node cannot use fails at open with its reason and what to do', (t) => {
+  const unusable = SQLITE_DRIVERS.filter((driver) => driver.unavailableReason() !== undefined);
+  if (unusable.length === 0) t.skip(`every driver is usable in Node ${process.versions.node}`);
+  for (const driver of unusable) {
+    assert.throws(() => chooseSqliteDriver(driver.name), (error: Error) => {
+      assert.ok(error.message.includes(driver.unavailableReason()!), error.message);
+      assert.match(error.message, /DATABASE_URL/);
+      return true;
+    });
+  }
 });

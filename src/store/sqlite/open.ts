@@ -31,7 +31,8 @@ export function chooseSqliteDriver(name?: SqliteDriverName): SqliteDriver {
   }
   throw new Error(
     `no usable SQLite driver in Node ${process.versions.node}: ${reasons.join('; ')}. ` +
-      'Use Node 20.19+ with better-sqlite3 installed (npm ci builds it), Node 22.13+ or Node 24+, or set DATABASE_URL for PostgreSQL.',
+      'Use Node 20.19+ or 22.13+ with better-sqlite3 installed (npm ci builds it), Node 22.16+ or 24+ (built-in node:sqlite), ' +
+      'or set DATABASE_URL for PostgreSQL.',
   );
 }
 
