@@ -43,11 +43,21 @@ interface OrreryModule {
   register(app: FastifyInstance, services: Services): Promise<void>;
 }
 
-/** A built app, not yet listening. */
 export type { Services };
 
+/** One route as registered: what the authorization test walks, so a new route cannot be forgotten. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  /** The route's declared access (`config.auth`), absent for public routes. */
+  auth: string | undefined;
+}
+
+/** A built app, not yet listening. */
 export interface OrreryApp {
   app: FastifyInstance;
+  /** Every route of the app, in registration order (HEAD routes Fastify adds for GET included). */
+  routes: RouteEntry[];
   services: Services;
   metrics: Metrics;
   /** Names of the loaded modules, in load order. */
@@ -71,6 +81,7 @@ function moduleList(config: Config): OrreryModule[] {
           accounts: s.accounts,
           serverName: config.serverName,
           registrationPolicy: config.registration.policy,
+          registrationLimit: { max: config.registration.maxPerAddress, windowMs: config.registration.windowMs },
         });
       },
     },
@@ -118,6 +129,12 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  const routes: RouteEntry[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, auth: route.config?.auth });
+    }
+  });
 
   const assembled = await createServices({ config, store, clock, log: app.log });
   app.addHook('onClose', assembled.close);
@@ -171,5 +188,5 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
     });
   }
 
-  return { app, services, metrics, modules: modules.map((m) => m.name), config, store };
+  return { app, routes, services, metrics, modules: modules.map((m) => m.name), config, store };
 }

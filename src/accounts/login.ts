@@ -1,8 +1,8 @@
 /**
  * Accounts: password login with a throttle that holds under concurrency.
  *
- * Each attempt first reserves a slot under its keys (`ip:<address>`, `user:<localpart>`) in one
- * atomic statement, and only then hashes. Before, the lock was read, the password hashed and the
+ * Each attempt first reserves a slot under its keys (`ip:<address>`, `user:<localpart>`) with one
+ * atomic conditional update, and only then hashes. Before, the lock was read, the password hashed and the
  * failure written as three steps: 550 wrong passwords sent at once were all checked (312 argon2
  * checks where 5 per username and 50 per address were allowed), and a 200-guess burst with the right
  * password inside it logged in. A success gives its reservations back. Part of the accounts service.
@@ -17,6 +17,8 @@ import { ARGON2, toUser } from './users.ts';
 
 /** Failures allowed per client address, as a multiple of `LOGIN_MAX_FAILURES` (per username). */
 export const IP_FAILURE_FACTOR = 10;
+/** Wait suggested when a key's slots are all taken by attempts still being checked, ms. */
+const BUSY_RETRY_MS = 1000;
 
 /** Builds the login part of the accounts service. */
 export function createLogin(deps: AccountsDeps) {
@@ -29,9 +31,9 @@ export function createLogin(deps: AccountsDeps) {
   async function reserve(keys: string[]): Promise<void> {
     const taken: string[] = [];
     for (const key of keys) {
-      const wait = await store.reserveAuthAttempt(key, clock.now(), limitOf(key), config.login.lockoutMs);
+      const wait = await store.reserveAuthAttempt(key, clock.now(), limitOf(key), config.login.lockoutMs, BUSY_RETRY_MS);
       if (wait !== null) {
-        for (const k of taken) await store.releaseAuthAttempt(k);
+        for (const k of taken) await store.settleAuthAttempt(k, false, clock.now(), limitOf(k), config.login.lockoutMs);
         throw new DomainError(AccountErrors.loginThrottled, { details: { retry_after_ms: wait } });
       }
       taken.push(key);
@@ -49,7 +51,8 @@ export function createLogin(deps: AccountsDeps) {
       const parsed = parseUsername(input.username, config.serverName);
       const userKey = parsed.ok ? `user:${parsed.localpart}` : undefined;
       const ipKey = `ip:${input.clientIp}`;
-      await reserve(userKey ? [ipKey, userKey] : [ipKey]);
+      const keys = userKey ? [ipKey, userKey] : [ipKey];
+      await reserve(keys);
 
       const row = parsed.ok ? await store.findUserByLocalpart(parsed.localpart) : undefined;
       let ok = false;
@@ -59,12 +62,16 @@ export function createLogin(deps: AccountsDeps) {
         dummyHash ??= argon2.hash('orrery-timing-equaliser', ARGON2);
         await argon2.verify(await dummyHash, input.password).catch(() => false);
       }
-      // A failure keeps its reservations: they are the failure count.
-      if (!ok || !row) throw new DomainError(AccountErrors.badCredentials);
+      if (!ok || !row) {
+        // Only completed failures count and lock: attempts in flight are not failures yet, and a
+        // burst of right-password logins must not lock its owner out.
+        for (const key of keys) await store.settleAuthAttempt(key, true, clock.now(), limitOf(key), config.login.lockoutMs);
+        throw new DomainError(AccountErrors.badCredentials);
+      }
       // The username's record resets; the address only gets its slot back, so logging into one's
       // own account cannot clear the record of an address guessing at others.
       if (userKey) await store.deleteAuthFailure(userKey);
-      await store.releaseAuthAttempt(ipKey);
+      await store.settleAuthAttempt(ipKey, false, clock.now(), limitOf(ipKey), config.login.lockoutMs);
       return toUser(row);
     },
   };

@@ -20,6 +20,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RegistrationPolicy } from '../config/options.ts';
+import { DomainError, PlatformErrors } from '../lib/errors.ts';
 import type { AccountsService } from './service.ts';
 import type { Principal, User } from './types.ts';
 
@@ -28,6 +29,8 @@ export interface AccountsRoutesOptions {
   accounts: AccountsService;
   serverName: string;
   registrationPolicy: RegistrationPolicy;
+  /** Self-service registration attempts per client address per window (REGISTRATION_MAX_PER_ADDRESS). */
+  registrationLimit: { max: number; windowMs: number };
 }
 
 const UserBody = z.object({
@@ -87,6 +90,16 @@ export async function accountsRoutes(app: FastifyInstance, opts: AccountsRoutesO
   r.post(
     '/auth/register',
     {
+      config: {
+        // Per address, whoever is signed in: an address must not mint accounts in bulk (issue 7 item 9).
+        rateLimit: {
+          max: opts.registrationLimit.max,
+          timeWindow: opts.registrationLimit.windowMs,
+          keyGenerator: (request: FastifyRequest) => `register:${request.ip}`,
+          errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) =>
+            new DomainError(PlatformErrors.registrationRateLimited, { details: { retry_after_ms: context.ttl } }),
+        },
+      },
       schema: {
         tags,
         summary: 'Create an account and start a web session; the first account becomes admin',

@@ -131,37 +131,37 @@ export function createAccountsStore(db: Kysely<Database>, dialect: Dialect) {
     },
 
     /**
-     * Reserve one login attempt under `key` in one atomic statement (an upsert's row lock on
-     * PostgreSQL, the single writer on SQLite), so that concurrent attempts cannot all pass a check
-     * made before any of them is counted. A reservation counts as a failure until released.
-     * - locked (`locked_until` > now): nothing changes, the attempt is refused;
-     * - the window (`lockoutMs` from its first attempt) is over: the count restarts at 1;
-     * - otherwise the count grows by one, and the attempt that would exceed `limit` locks the key
-     *   for `lockoutMs` and is refused.
-     * Returns `null` when the attempt may go ahead, else ms until the key unlocks.
+     * Reserve one login attempt under `key`, so that concurrent attempts cannot all pass a check made
+     * before any of them is counted. The grant is one conditional UPDATE (a row lock on PostgreSQL,
+     * the single writer on SQLite): it succeeds only while the key is not locked and its failures
+     * plus the attempts still pending stay under `limit`. A window (`lockoutMs` from its first
+     * attempt) that is over, with no lock in force, starts again (pending ones too: a crashed
+     * process's reservations must not hold a key forever).
+     * Returns `null` when granted, else ms to wait: until the lock ends, or `busyRetryMs` when the
+     * limit is taken by attempts still in flight.
      */
-    async reserveAuthAttempt(key: string, now: number, limit: number, lockoutMs: number): Promise<number | null> {
-      const windowFloor = now - lockoutMs;
-      const lockUntil = now + lockoutMs;
-      const locked = sql`(auth_failures.locked_until is not null and auth_failures.locked_until > ${now})`;
-      const expired = sql`auth_failures.window_start <= ${windowFloor}`;
-      const { rows } = await sql<{ locked_until: number | string | null }>`
-        insert into auth_failures (key, failures, window_start, locked_until) values (${key}, 1, ${now}, null)
-        on conflict (key) do update set
-          failures = case when ${locked} then auth_failures.failures when ${expired} then 1 else auth_failures.failures + 1 end,
-          window_start = case when ${locked} then auth_failures.window_start when ${expired} then ${now} else auth_failures.window_start end,
-          locked_until = case
-            when ${locked} then auth_failures.locked_until
-            when ${expired} then null
-            when auth_failures.failures + 1 > ${limit} then ${lockUntil}
-            else null end
-        returning locked_until`.execute(db);
-      const until = rows[0]?.locked_until;
-      return until === null || until === undefined ? null : Math.max(1, Number(until) - now);
+    async reserveAuthAttempt(key: string, now: number, limit: number, lockoutMs: number, busyRetryMs: number): Promise<number | null> {
+      const unlocked = sql`(auth_failures.locked_until is null or auth_failures.locked_until <= ${now})`;
+      await sql`insert into auth_failures (key, failures, pending, window_start, locked_until) values (${key}, 0, 0, ${now}, null)
+        on conflict (key) do update set failures = 0, pending = 0, window_start = ${now}, locked_until = null
+        where ${unlocked} and auth_failures.window_start <= ${now - lockoutMs}`.execute(db);
+      const granted = await sql`update auth_failures set pending = pending + 1
+        where key = ${key} and ${unlocked} and failures + pending < ${limit} returning pending`.execute(db);
+      if (granted.rows.length > 0) return null;
+      const row = await db.selectFrom('auth_failures').select('locked_until').where('key', '=', key).executeTakeFirst();
+      const lockedUntil = row?.locked_until === null || row?.locked_until === undefined ? 0 : Number(row.locked_until);
+      return lockedUntil > now ? lockedUntil - now : busyRetryMs;
     },
-    /** Give back one reservation of `key` (an attempt that succeeded, or that another key refused). */
-    async releaseAuthAttempt(key: string): Promise<void> {
-      await sql`update auth_failures set failures = failures - 1 where key = ${key} and failures > 0`.execute(db);
+    /** Settle a reservation of `key`: a failure counts (and locks the key for `lockoutMs` at `limit`); a success or a withdrawal does not. */
+    async settleAuthAttempt(key: string, failed: boolean, now: number, limit: number, lockoutMs: number): Promise<void> {
+      const pending = sql`case when pending > 0 then pending - 1 else 0 end`;
+      if (!failed) {
+        await sql`update auth_failures set pending = ${pending} where key = ${key}`.execute(db);
+        return;
+      }
+      await sql`update auth_failures set pending = ${pending}, failures = failures + 1,
+          locked_until = case when failures + 1 >= ${limit} then ${now + lockoutMs} else locked_until end
+        where key = ${key}`.execute(db);
     },
     async deleteAuthFailure(key: string): Promise<void> {
       await db.deleteFrom('auth_failures').where('key', '=', key).execute();

@@ -148,7 +148,7 @@ export const OPTION_DOCS: Record<keyof EnvInput, string> = {
   PROD_AGENT_DOMAIN: 'Domain under which production agents are addressed (empty: none).',
   REGISTRATION_POLICY: '`open` (anyone), `closed` (admins create users), `token` (needs REGISTRATION_TOKEN).',
   REGISTRATION_TOKEN: 'Shared registration token when REGISTRATION_POLICY=token.',
-  REGISTRATION_MAX_PER_ADDRESS: 'Accounts one client address may register per REGISTRATION_WINDOW_MS (self-service registration only).',
+  REGISTRATION_MAX_PER_ADDRESS: 'Self-service registration attempts one client address may make per REGISTRATION_WINDOW_MS (429 beyond; per instance).',
   REGISTRATION_WINDOW_MS: 'Window of REGISTRATION_MAX_PER_ADDRESS, milliseconds.',
   RUNTIME_TOKEN_IDLE_MS: 'A runtime token without a presence call for this long expires (401 `token expired`), milliseconds.',
   RUNTIME_PRESENCE_WINDOW_MS: 'A user is present while seen within this window, milliseconds (everywhere: list, stream, spec).',

@@ -2,7 +2,7 @@
  * One error model for every surface (DESIGN §7): domain errors, validation failures, Fastify's own
  * errors and crashes all become a 4xx/5xx in the convention of the API surface the route belongs to.
  * Unknown routes answer 404 `{error:"not found", path}`; crashes answer 500 with the correlation id
- * and, outside development, no stack.
+ * and, only under `NODE_ENV=test`, the stack.
  */
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -107,5 +107,5 @@ export const errorsPlugin = fp(
       reply.code(404).send({ error: PlatformErrors.notFound.message, code: PlatformErrors.notFound.code, path: request.url.split('?')[0] });
     });
   },
-  { name: 'orrery-errors' },
+  { name: 'orrery-errors', fastify: '5.x' },
 );

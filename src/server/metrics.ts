@@ -75,5 +75,5 @@ export const metricsPlugin = fp(
       timer.observe(reply.elapsedTime / 1000);
     });
   },
-  { name: 'orrery-metrics' },
+  { name: 'orrery-metrics', fastify: '5.x' },
 );

@@ -42,5 +42,5 @@ export const openapiPlugin = fp(
       return app.swagger();
     });
   },
-  { name: 'orrery-openapi' },
+  { name: 'orrery-openapi', fastify: '5.x' },
 );

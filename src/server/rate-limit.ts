@@ -31,5 +31,5 @@ export const rateLimitPlugin = fp(
         new DomainError(PlatformErrors.rateLimited, { details: { retry_after_ms: context.ttl } }),
     });
   },
-  { name: 'orrery-rate-limit', dependencies: ['orrery-auth'] },
+  { name: 'orrery-rate-limit', fastify: '5.x', dependencies: ['orrery-auth'] },
 );

@@ -48,5 +48,5 @@ export const requestContextPlugin = fp(
       );
     });
   },
-  { name: 'orrery-request-context' },
+  { name: 'orrery-request-context', fastify: '5.x' },
 );

@@ -7,12 +7,14 @@ import type { Store } from './database.ts';
 import * as m000001 from './migrations/000001-init.ts';
 import * as m000002 from './migrations/000002-rooms-runtime.ts';
 import * as m000003 from './migrations/000003-events-dedupe-key.ts';
+import * as m000004 from './migrations/000004-auth-pending.ts';
 
 /** Every migration in order; append, never edit. */
 const MIGRATIONS: Record<string, Migration> = {
   '000001-init': m000001,
   '000002-rooms-runtime': m000002,
   '000003-events-dedupe-key': m000003,
+  '000004-auth-pending': m000004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

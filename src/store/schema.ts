@@ -46,6 +46,8 @@ export interface AccessTokensTable {
 export interface AuthFailuresTable {
   key: string;
   failures: number;
+  /** Attempts reserved and still being checked (not yet a failure or a success). */
+  pending: number;
   window_start: number;
   locked_until: number | null;
 }
