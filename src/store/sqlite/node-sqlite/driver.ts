@@ -56,7 +56,9 @@ export const nodeSqliteDriver: SqliteDriver = {
   name: 'node:sqlite',
   unavailableReason() {
     const sqlite = load();
-    if (!sqlite) return `node:sqlite is not available without flags in Node ${process.versions.node} (it is from 22.13; Orrery uses it from 22.16)`;
+    if (!sqlite) {
+      return `node:sqlite is not available without flags in Node ${process.versions.node} (it is from 22.13; Orrery uses it from 22.16)`;
+    }
     if (typeof sqlite.StatementSync.prototype.columns !== 'function') {
       return `node:sqlite in Node ${process.versions.node} lacks StatementSync#columns (Node 22.16+)`;
     }
