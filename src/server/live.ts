@@ -7,7 +7,8 @@
  *   every `revalidateEveryMs` all of them are, which catches expiry (session TTL, JWT `exp`,
  *   runtime token idle expiry) without a timer per request;
  * - shutdown ends them all at once instead of waiting out `SHUTDOWN_TIMEOUT_MS`: streams end and
- *   their readers resume with `Last-Event-ID`, long-polls answer their empty page.
+ *   their readers resume with `Last-Event-ID`, long-polls answer their empty page, and every answer
+ *   sent while closing closes its connection.
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -117,9 +118,17 @@ export const livePlugin = fp(
 
     const timer = setInterval(() => void registry.revalidateAll(), opts.revalidateEveryMs);
     timer.unref();
+    let closing = false;
     app.addHook('preClose', async () => {
+      closing = true;
       clearInterval(timer);
       registry.endAll('shutdown');
+    });
+    // What is still answered during shutdown (the long-polls just ended, in-flight requests) closes
+    // its connection: the server's sweep of idle keep-alive connections has run already, and would
+    // otherwise wait for the client to hang up.
+    app.addHook('onSend', async (_request, reply) => {
+      if (closing) reply.header('connection', 'close');
     });
   },
   { name: 'orrery-live', fastify: '5.x', dependencies: ['orrery-auth'] },
