@@ -13,7 +13,9 @@
  * gaps) and handles messages straight from it, in order.
  */
 import { existsSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createParser } from 'eventsource-parser';
+import pRetry from 'p-retry';
 import type { LlmProvider } from '../llm/types.ts';
 import { LlmError } from '../llm/types.ts';
 import { createRuntimeClient, RuntimeHttpError } from './client.ts';
@@ -37,6 +39,23 @@ export interface BotDeps {
   write?: (line: string) => void;
   /** Called to end the process (tests replace it). */
   exit?: (code: number) => void;
+  /** Retry backoff (tests shorten it); see {@link RetryOptions}. */
+  retry?: RetryOptions;
+}
+
+/**
+ * Backoff of the bot's retries. A failed model call, post or feed read is tried up to `attempts`
+ * times, waiting `minMs`, then twice as long each time, at most `maxMs` (a 429 carrying
+ * `retry_after_ms` waits exactly that long instead, and does not count as an attempt); after that the
+ * main loop starts over from the cursor, waiting `2 × minMs` doubling up to `maxMs` between rounds.
+ */
+export interface RetryOptions {
+  /** First wait, ms (default 500). */
+  minMs?: number;
+  /** Longest wait, ms (default 30 000). */
+  maxMs?: number;
+  /** Tries per call before the main loop takes over (default 6). */
+  attempts?: number;
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, as the original's log lines. */
@@ -50,17 +69,22 @@ export function formatReply(sender: string, reply: string): string {
   return `${sender || 'user'}: ${text}`;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
+/** Wait `ms`, or less if `signal` aborts first (never rejects). */
+const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
 /** A failure worth retrying later: the message stays unhandled and the cursor does not move. */
 class TransientFailure extends Error {}
+
+/** Network failures, timeouts, 429 and 5xx: worth retrying (an error without a status is a network one). */
+function isTransient(error: unknown): boolean {
+  const status = error instanceof RuntimeHttpError || error instanceof LlmError ? error.status : undefined;
+  return status === undefined || status === 0 || status === 408 || status === 429 || status >= 500;
+}
+
+/** The wait a 429 asked for (`retry_after_ms`), if it did. */
+function retryAfterMs(error: unknown): number | undefined {
+  return error instanceof RuntimeHttpError && error.status === 429 ? error.retryAfterMs : undefined;
+}
 
 /** Build the bot. `run()` resolves only when the bot stops. */
 export function createConnectBot(deps: BotDeps) {
@@ -71,6 +95,9 @@ export function createConnectBot(deps: BotDeps) {
   const client = createRuntimeClient(o.baseUrl, o.token);
   const trigger = triggerRegexOf(o);
   const stateFile = o.stateFile;
+  const minMs = deps.retry?.minMs ?? 500;
+  const maxMs = deps.retry?.maxMs ?? 30_000;
+  const attempts = deps.retry?.attempts ?? 6;
   const stopController = new AbortController();
   let stopping = false;
   let heartbeatTimer: NodeJS.Timeout | undefined;
@@ -110,24 +137,34 @@ export function createConnectBot(deps: BotDeps) {
     }
   }
 
-  /** Run `fn` until it succeeds; permanent errors rethrow, transient ones back off (429: as told). */
+  /**
+   * Run `fn` until it succeeds, at most `attempts` times with exponential backoff (a 429 waits its
+   * `retry_after_ms` instead, without using up an attempt). A 401 ends the bot; a permanent error
+   * (other 4xx) is rethrown as is; running out of attempts, or stopping, throws {@link TransientFailure}.
+   */
   async function retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    let delay = 500;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        if (error instanceof RuntimeHttpError && error.status === 401) unauthorized();
-        const status = error instanceof RuntimeHttpError || error instanceof LlmError ? error.status : undefined;
-        const transient = status === undefined || status === 0 || status === 408 || status === 429 || status >= 500;
-        if (!transient) throw error;
-        if (stopping) throw new TransientFailure(`${what}: stopping`);
-        if (attempt >= 6) throw new TransientFailure(`${what}: ${(error as Error).message}`);
-        const wait = error instanceof RuntimeHttpError && error.retryAfterMs !== undefined ? error.retryAfterMs : delay;
-        log(`${what} retry in ${wait} ms: ${(error as Error).message}`);
-        await sleep(wait, stopController.signal);
-        delay = Math.min(delay * 2, 30_000);
-      }
+    try {
+      return await pRetry(fn, {
+        retries: attempts - 1,
+        factor: 2,
+        minTimeout: minMs,
+        maxTimeout: maxMs,
+        signal: stopController.signal,
+        shouldRetry: ({ error }) => isTransient(error),
+        shouldConsumeRetry: ({ error }) => retryAfterMs(error) === undefined,
+        async onFailedAttempt({ error, retriesLeft, retriesConsumed }) {
+          if (error instanceof RuntimeHttpError && error.status === 401) unauthorized();
+          if (!isTransient(error) || retriesLeft === 0 || stopping) return;
+          const told = retryAfterMs(error);
+          // p-retry waits the backoff itself; only the server's own figure is waited here.
+          log(`${what} retry in ${told ?? Math.min(maxMs, minMs * 2 ** retriesConsumed)} ms: ${error.message}`);
+          if (told !== undefined) await sleep(told, stopController.signal);
+        },
+      });
+    } catch (error) {
+      if (stopping) throw new TransientFailure(`${what}: stopping`);
+      if (isTransient(error)) throw new TransientFailure(`${what}: ${(error as Error).message}`);
+      throw error;
     }
   }
 
@@ -259,21 +296,33 @@ export function createConnectBot(deps: BotDeps) {
       excludeOwnBots = o.answerOwner && features.excludeOwnBots;
       if (o.answerOwner && !excludeOwnBots) log('answer-owner unavailable (server cannot exclude its bots); never answering own account');
       log(`mode=${useStream ? 'stream' : 'poll'} answer-owner=${excludeOwnBots} state=${stateFile}`);
-      let backoff = 1000;
-      while (!stopping) {
+      const round = async () => {
         try {
           if (useStream) await followStream();
-          else {
-            await drainFeed();
-            await sleep(o.pollSeconds * 1000, stopController.signal);
-          }
-          backoff = 1000;
+          else await drainFeed();
         } catch (error) {
-          if (stopping) break;
-          log(`loop fail: ${(error as Error).message}`);
-          await sleep(backoff, stopController.signal);
-          backoff = Math.min(backoff * 2, 30_000);
+          // p-retry gives up at once on a TypeError it does not know as a network error; a malformed
+          // answer must not end the bot, so every failure reaches it as a plain Error.
+          throw error instanceof TypeError ? new Error(error.message, { cause: error }) : error;
         }
+      };
+      while (!stopping) {
+        try {
+          await pRetry(round, {
+            retries: Infinity,
+            factor: 2,
+            minTimeout: 2 * minMs,
+            maxTimeout: maxMs,
+            signal: stopController.signal,
+            shouldRetry: () => !stopping,
+            onFailedAttempt: ({ error }) => {
+              if (!stopping) log(`loop fail: ${error.message}`);
+            },
+          });
+        } catch {
+          break; // only stopping ends the retries
+        }
+        if (!useStream) await sleep(o.pollSeconds * 1000, stopController.signal);
       }
     },
 
