@@ -1,6 +1,8 @@
 /**
- * Test harness: a real Orrery on an ephemeral port over a real database — SQLite in a temp folder, or
- * PostgreSQL in a database of its own when `ORRERY_TEST_DB=postgres` (dropped afterwards).
+ * Test harness over a real database — SQLite in a temp folder, or PostgreSQL in a database of its own
+ * when `ORRERY_TEST_DB=postgres` (dropped afterwards): `startTestServer`, a real Orrery on an ephemeral
+ * port, for what needs a socket (streams, long-polls, the CLI, bots, browsers); `startTestApp`, the
+ * same app never listening, for request/response tests through Fastify's `inject()` (no socket, faster).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,19 +13,40 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config/load.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 import { startOrrery, type RunningOrrery } from '../../src/main.ts';
+import { createApp, type OrreryApp } from '../../src/app.ts';
+import { migrateToLatest } from '../../src/store/migrate.ts';
 import type { Clock } from '../../src/lib/clock.ts';
+import { Client } from './client.ts';
 
 /** Dialect under test: `sqlite` (default) or `postgres`. */
 export const TEST_DB = (process.env.ORRERY_TEST_DB ?? 'sqlite') as 'sqlite' | 'postgres';
 /** PostgreSQL used by the postgres run. */
 export const TEST_PG_URL = process.env.ORRERY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** A started test server and what tests need to poke at it. */
-export interface TestServer extends RunningOrrery {
+/** What tests need of an Orrery under test, listening or not. */
+export interface TestTarget {
+  orrery: OrreryApp;
   config: Config;
   store: Store;
   dataPath: string;
+  /** A new client (own cookie jar) talking to this Orrery. */
+  client(): Client;
   close(): Promise<void>;
+}
+
+/** A started test server and what tests need to poke at it. */
+export interface TestServer extends RunningOrrery, TestTarget {}
+
+/** A built app that does not listen; requests go through `inject()`. */
+export interface TestApp extends TestTarget {
+  app: OrreryApp['app'];
+  services: OrreryApp['services'];
+}
+
+/** Options of {@link startTestServer} and {@link startTestApp}. */
+export interface TestOptions {
+  clock?: Clock;
+  logStream?: NodeJS.WritableStream;
 }
 
 /**
@@ -66,12 +89,27 @@ export async function freshStore(dataPath: string): Promise<{ store: Store; data
   return { store, drop: () => store.close() };
 }
 
+/** The test defaults overridden by `env`, over `dataPath` and (PostgreSQL) `databaseUrl`. */
+function testConfig(dataPath: string, databaseUrl: string | undefined, env: Record<string, string>): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    ADMIN_PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_PATH: dataPath,
+    LOG_LEVEL: 'silent',
+    SESSION_SECRET: 'test-secret-test-secret-test-secret-1234',
+    // Test files register many accounts from 127.0.0.1; the registration limit has its own test.
+    REGISTRATION_MAX_PER_ADDRESS: '100000',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
+  });
+}
+
 /** Start Orrery with test defaults overridden by `env`. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: {
-    clock?: Clock;
-    logStream?: NodeJS.WritableStream;
+  options: TestOptions & {
     /** PostgreSQL only: a second instance on this server's database (a scale-out peer); not dropped on close. */
     peerOf?: TestServer;
   } = {},
@@ -85,27 +123,53 @@ export async function startTestServer(
         return { store, databaseUrl: peerOf.config.databaseUrl, drop: () => store.close() };
       })()
     : await freshStore(dataPath);
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    ADMIN_PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_PATH: dataPath,
-    LOG_LEVEL: 'silent',
-    SESSION_SECRET: 'test-secret-test-secret-test-secret-1234',
-    // Test files register many accounts from 127.0.0.1; the registration limit has its own test.
-    REGISTRATION_MAX_PER_ADDRESS: '100000',
-    ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
-    ...env,
-  });
+  const config = testConfig(dataPath, db.databaseUrl, env);
   const running = await startOrrery(config, { store: db.store, ...startOptions });
   return {
     ...running,
     config,
     store: db.store,
     dataPath,
+    client: () => new Client(running.url),
     async close() {
       await running.stop();
+      await db.drop().catch(() => undefined);
+      rmSync(dataPath, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Build Orrery with test defaults overridden by `env` on a fresh, migrated database, without
+ * listening: for tests that need no socket (CONVENTIONS "Tests that need no socket use inject()").
+ * Its clients reach the app through `inject()`, where `request.ip` is 127.0.0.1.
+ */
+export async function startTestApp(env: Record<string, string> = {}, options: TestOptions = {}): Promise<TestApp> {
+  const dataPath = mkdtempSync(path.join(tmpdir(), 'orrery-test-'));
+  const db = await freshStore(dataPath);
+  const config = testConfig(dataPath, db.databaseUrl, env);
+  let orrery: OrreryApp | undefined;
+  try {
+    await migrateToLatest(db.store);
+    orrery = await createApp({ config, store: db.store, ...options });
+    await orrery.app.ready();
+  } catch (error) {
+    await orrery?.app.close().catch(() => undefined);
+    await db.drop().catch(() => undefined);
+    rmSync(dataPath, { recursive: true, force: true });
+    throw error;
+  }
+  const built = orrery;
+  return {
+    orrery: built,
+    app: built.app,
+    services: built.services,
+    config,
+    store: db.store,
+    dataPath,
+    client: () => new Client(built.app),
+    async close() {
+      await built.app.close();
       await db.drop().catch(() => undefined);
       rmSync(dataPath, { recursive: true, force: true });
     },

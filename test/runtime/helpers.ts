@@ -1,8 +1,8 @@
 /**
  * Runtime test helpers: a signed-in user with an invite claimed for a runtime token.
  */
-import { Client } from '../helpers/client.ts';
-import type { TestServer } from '../helpers/server.ts';
+import type { Client } from '../helpers/client.ts';
+import type { TestTarget } from '../helpers/server.ts';
 
 /** A web user (cookie session) and a bot client holding that user's `kzrt_` token. */
 export interface LinkedUser {
@@ -13,14 +13,14 @@ export interface LinkedUser {
 }
 
 /** Register `name`, create and claim an invite, and return both clients. */
-export async function linkedUser(s: TestServer, name: string): Promise<LinkedUser> {
-  const web = new Client(s.url);
+export async function linkedUser(s: TestTarget, name: string): Promise<LinkedUser> {
+  const web = s.client();
   const reg = await web.register(name);
   if (reg.status !== 201) throw new Error(`register ${name}: ${reg.status} ${JSON.stringify(reg.body)}`);
   const invite = await web.post('/api/runtime/invite/create', {});
   const claim = await web.post('/api/runtime/invite/claim', { code: invite.body.code });
   if (claim.status !== 200) throw new Error(`claim: ${claim.status} ${JSON.stringify(claim.body)}`);
-  const bot = new Client(s.url);
+  const bot = s.client();
   bot.bearer = claim.body.token;
   return { web, bot, token: claim.body.token, userId: reg.body.user.user_id };
 }
