@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Client } from '../helpers/client.ts';
-import { captureLog, startTestServer, type TestServer } from '../helpers/server.ts';
+import { captureLog, startTestApp, startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 describe('server shell', () => {
   let s: TestServer;
@@ -33,9 +34,10 @@ describe('server shell', () => {
     assert.match(generated.headers.get('x-correlation-id') ?? '', /^[0-9a-f-]{36}$/);
     const unsafe = await c.get('/health', { 'x-correlation-id': 'bad id\twith tabs' });
     assert.notEqual(unsafe.headers.get('x-correlation-id'), 'bad id\twith tabs');
-    await new Promise((r) => setTimeout(r, 50));
-    const line = logLines.map((l) => JSON.parse(l)).find((l) => l.correlation_id === 'abc-123');
-    assert.ok(line, 'a log line carries the correlation id');
+    // The access-log line is written when the response is finished, which may be after the client has it.
+    const line = await waitFor(() => logLines.map((l) => JSON.parse(l)).find((l) => l.correlation_id === 'abc-123'), {
+      what: 'a log line carrying the correlation id',
+    });
     assert.equal(line.route, '/health');
     assert.match(line.reason, /matched \/health/);
   });
@@ -116,10 +118,10 @@ describe('server shell', () => {
   });
 
   test('health → 503 degraded naming the failing check when the database does not answer', async () => {
-    const t = await startTestServer();
+    const t = await startTestApp();
     try {
       await t.store.close();
-      const r = await new Client(t.url).get('/health');
+      const r = await t.client().get('/health');
       assert.equal(r.status, 503);
       assert.equal(r.body.status, 'degraded');
       assert.match(r.body.checks.database, /^failed/);
@@ -131,12 +133,12 @@ describe('server shell', () => {
 
 describe('server modes', () => {
   test('SERVER_MODE=agent loads the platform modules but not the UI', async () => {
-    const s = await startTestServer({ SERVER_MODE: 'agent' });
+    const s = await startTestApp({ SERVER_MODE: 'agent' });
     try {
-      const h = await new Client(s.url).get('/health');
+      const h = await s.client().get('/health');
       assert.equal(h.body.mode, 'agent');
       assert.deepEqual(h.body.modules, ['accounts']);
-      const root = await fetch(s.url + '/', { headers: { accept: 'text/html' } });
+      const root = await s.client().get('/', { accept: 'text/html' });
       assert.equal(root.status, 404);
     } finally {
       await s.close();
@@ -144,9 +146,9 @@ describe('server modes', () => {
   });
 
   test('a comma list of modes is accepted', async () => {
-    const s = await startTestServer({ SERVER_MODE: 'agent,embodiment' });
+    const s = await startTestApp({ SERVER_MODE: 'agent,embodiment' });
     try {
-      assert.equal((await new Client(s.url).get('/health')).body.mode, 'agent,embodiment');
+      assert.equal((await s.client().get('/health')).body.mode, 'agent,embodiment');
     } finally {
       await s.close();
     }
