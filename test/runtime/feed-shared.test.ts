@@ -1,17 +1,23 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '../helpers/client.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestApp, startTestServer, type TestApp, type TestServer } from '../helpers/server.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { linkedUser, type LinkedUser } from './helpers.ts';
 import { sseReader } from '../helpers/sse.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+/** Counts the long-polls that have read, found nothing and parked (rooms.waitForEvent calls). */
+function parkedPolls(t: TestContext, s: TestServer): { count(): number } {
+  const spy = t.mock.method(s.orrery.services.rooms, 'waitForEvent');
+  return { count: () => spy.mock.callCount() };
+}
 
 describe('feed (research §8 items 19-20, with Orrery fixes)', () => {
-  let s: TestServer;
+  let s: TestApp;
   let u: LinkedUser;
   const clock = new ManualClock();
   before(async () => {
-    s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_MAX_PER_MINUTE: '1000', RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000' }, { clock });
+    s = await startTestApp({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_MAX_PER_MINUTE: '1000', RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000' }, { clock });
     u = await linkedUser(s, 'feeder');
     // Five messages share one created_at; then five more, 1 s apart.
     for (let i = 0; i < 5; i++) assert.equal((await u.bot.post('/api/runtime/shared', { content: `same-ts ${i}` })).status, 200);
@@ -76,15 +82,15 @@ describe('feed (research §8 items 19-20, with Orrery fixes)', () => {
 
   test('a web session can read the feed too; no credential → missing token', async () => {
     assert.equal((await u.web.get('/api/runtime/feed')).status, 200);
-    assert.equal((await new Client(s.url).get('/api/runtime/feed')).body.error, 'missing token');
+    assert.equal((await s.client().get('/api/runtime/feed')).body.error, 'missing token');
   });
 });
 
 describe('shared posts (research §8 items 21-24, with Orrery fixes)', () => {
-  let s: TestServer;
+  let s: TestApp;
   const clock = new ManualClock();
   before(async () => {
-    s = await startTestServer({ RUNTIME_SHARED_DUPLICATE_WINDOW_MS: '120000' }, { clock });
+    s = await startTestApp({ RUNTIME_SHARED_DUPLICATE_WINDOW_MS: '120000' }, { clock });
   });
   after(() => s.close());
 
@@ -129,7 +135,7 @@ describe('shared posts (research §8 items 21-24, with Orrery fixes)', () => {
   test('limits are per token: a second bot of the same account, and the web, have budgets of their own', async () => {
     const u = await linkedUser(s, 'twobots');
     const code = (await u.web.post('/api/runtime/invite/create', {})).body.code;
-    const bot2 = new Client(s.url);
+    const bot2 = s.client();
     bot2.bearer = (await u.web.post('/api/runtime/invite/claim', { code })).body.token;
     assert.equal((await u.bot.post('/api/runtime/shared', { content: 'from bot one' })).status, 200);
     assert.equal((await bot2.post('/api/runtime/shared', { content: 'from bot two' })).status, 200, 'no shared cooldown');
@@ -164,17 +170,19 @@ describe('shared posts (research §8 items 21-24, with Orrery fixes)', () => {
 describe('live delivery', () => {
   let s: TestServer;
   before(async () => {
-    s = await startTestServer();
+    // The per-token cooldown is not what is tested here (a frozen clock would also freeze wait=).
+    s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0' });
   });
   after(() => s.close());
 
-  test('feed?wait= returns as soon as a message arrives', async () => {
+  test('feed?wait= returns as soon as a message arrives', async (t) => {
     const u = await linkedUser(s, 'waiter');
     const other = await linkedUser(s, 'talker');
     const cursor = (await u.bot.get('/api/runtime/feed')).body.streamCursor ?? 's0';
+    const parked = parkedPolls(t, s);
     const started = Date.now();
     const pending = u.bot.get(`/api/runtime/feed?after=${cursor}&wait=10000`);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => parked.count() === 1, { what: 'the long-poll to find nothing and wait' });
     await other.bot.post('/api/runtime/shared', { content: 'wake up' });
     const r = await pending;
     const elapsed = Date.now() - started;
@@ -199,7 +207,6 @@ describe('live delivery', () => {
     await live.until(/event: presence\ndata: \{"userId":"@speaker:localhost","username":"speaker","present":false\}/);
     await live.cancel();
 
-    await new Promise((r) => setTimeout(r, 1600));
     await other.bot.post('/api/runtime/shared', { content: 'while away' });
     const resumed = sseReader(await fetch(`${s.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${u.token}`, 'last-event-id': id } }));
     await resumed.until(/while away/);
@@ -218,11 +225,11 @@ describe('exclude=own_bots: an owner can talk to their bot, no bot hears its own
   });
   after(() => s.close());
 
-  test('feed and stream leave out the caller account\'s token posts and keep its web posts and everyone else\'s', async () => {
+  test('feed and stream leave out the caller account\'s token posts and keep its web posts and everyone else\'s', async (t) => {
     const owner = await linkedUser(s, 'owner');
     const other = await linkedUser(s, 'other');
     const invite = await owner.web.post('/api/runtime/invite/create', {});
-    const sibling = new Client(s.url);
+    const sibling = s.client();
     sibling.bearer = (await owner.web.post('/api/runtime/invite/claim', { code: invite.body.code })).body.token;
     const start = (await owner.bot.get('/api/runtime/feed?limit=1')).body.streamCursor as string;
 
@@ -259,10 +266,12 @@ describe('exclude=own_bots: an owner can talk to their bot, no bot hears its own
 
     // A long-poll is not woken for good by an excluded post: it waits for the next one it may see.
     const { streamCursor } = (await owner.bot.get('/api/runtime/feed?limit=1')).body;
+    const parked = parkedPolls(t, s);
     const poll = owner.bot.get(`/api/runtime/feed?after=${streamCursor}&exclude=own_bots&wait=5000`);
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor(() => parked.count() === 1, { what: 'the long-poll to find nothing and wait' });
     await owner.bot.post('/api/runtime/shared', { content: 'owner bot again' });
-    await new Promise((r) => setTimeout(r, 150));
+    // Woken by the excluded post, it read again, found nothing it may see, and waits once more.
+    await waitFor(() => parked.count() === 2, { what: 'the long-poll to wait again after the excluded post' });
     await other.web.post('/api/runtime/shared', { content: 'worth waking for' });
     assert.deepEqual(contents(await poll), ['worth waking for']);
   });
