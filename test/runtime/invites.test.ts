@@ -1,21 +1,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { Client } from '../helpers/client.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestApp, type TestApp } from '../helpers/server.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { sha256Hex } from '../../src/lib/secrets.ts';
 
 describe('runtime invites and claims (research §8 items 1-9)', () => {
-  let s: TestServer;
+  let s: TestApp;
   const clock = new ManualClock();
   before(async () => {
-    s = await startTestServer({ BASE_URL: 'http://orrery.test' }, { clock });
+    s = await startTestApp({ BASE_URL: 'http://orrery.test' }, { clock });
   });
   after(() => s.close());
 
   test('1. create without a session → 401 missing session token; bad session → 401 unauthorized', async () => {
-    const anon = new Client(s.url);
+    const anon = s.client();
     const r = await anon.post('/api/runtime/invite/create', {});
     assert.equal(r.status, 401);
     assert.equal(r.body.error, 'missing session token');
@@ -26,7 +25,7 @@ describe('runtime invites and claims (research §8 items 1-9)', () => {
   });
 
   test('2-4. create → kzinv_ code, url, specUrl, expiresAt ≈ now+10 min; ttl clamped; only the hash is stored', async () => {
-    const web = new Client(s.url);
+    const web = s.client();
     await web.register('inviter');
     const r = await web.post('/api/runtime/invite/create', {});
     assert.equal(r.status, 200);
@@ -47,11 +46,11 @@ describe('runtime invites and claims (research §8 items 1-9)', () => {
   });
 
   test('5. claim without session → 401 login required; empty code → 400; unknown → 401 invalid invite', async () => {
-    const anon = new Client(s.url);
+    const anon = s.client();
     const r = await anon.post('/api/runtime/invite/claim', { code: 'kzinv_x' });
     assert.equal(r.status, 401);
     assert.equal(r.body.error, 'login required');
-    const web = new Client(s.url);
+    const web = s.client();
     await web.register('claimer5');
     const empty = await web.post('/api/runtime/invite/claim', { code: '   ' });
     assert.equal(empty.status, 400);
@@ -62,10 +61,10 @@ describe('runtime invites and claims (research §8 items 1-9)', () => {
   });
 
   test('6-7. the claimer gets a kzrt_ token for their own account, is present at once; reuse → 401; expired → 410', async () => {
-    const inviter = new Client(s.url);
+    const inviter = s.client();
     await inviter.post('/api/auth/login', { username: 'inviter', password: 'password-inviter' });
     const invite = await inviter.post('/api/runtime/invite/create', {});
-    const claimer = new Client(s.url);
+    const claimer = s.client();
     const reg = await claimer.register('claimer6');
     const c = await claimer.post('/api/runtime/invite/claim', { code: invite.body.code, label: 'my bot' });
     assert.equal(c.status, 200);
@@ -90,13 +89,13 @@ describe('runtime invites and claims (research §8 items 1-9)', () => {
   });
 
   test('8. two concurrent claims of one code → exactly one 200', async () => {
-    const inviter = new Client(s.url);
+    const inviter = s.client();
     await inviter.post('/api/auth/login', { username: 'inviter', password: 'password-inviter' });
     for (let round = 0; round < 5; round++) {
       const invite = await inviter.post('/api/runtime/invite/create', {});
       const claimers = await Promise.all(
         [0, 1, 2].map(async (i) => {
-          const c = new Client(s.url);
+          const c = s.client();
           await c.register(`race${round}x${i}`);
           return c;
         }),
@@ -114,7 +113,7 @@ describe('runtime invites and claims (research §8 items 1-9)', () => {
   });
 
   test('9. a claim that fails after the reservation restores the invite and answers 500 claim failed', async () => {
-    const web = new Client(s.url);
+    const web = s.client();
     await web.register('claimer9');
     const invite = await web.post('/api/runtime/invite/create', {});
     await sql`alter table access_tokens rename to access_tokens_away`.execute(s.store.db);
@@ -131,18 +130,18 @@ describe('runtime invites and claims (research §8 items 1-9)', () => {
   });
 
   test('14. claim-identity → 410 linked-user only; direct token → 410 unless enabled', async () => {
-    const r = await new Client(s.url).post('/api/runtime/claim-identity', { username: 'x' });
+    const r = await s.client().post('/api/runtime/claim-identity', { username: 'x' });
     assert.equal(r.status, 410);
     assert.equal(r.body.error, 'disabled');
     assert.equal(r.body.reason, 'runtime is linked-user only');
     assert.match(r.body.how_to_claim, /runtime\/connect/);
-    const t = await new Client(s.url).post('/api/runtime/token', {});
+    const t = await s.client().post('/api/runtime/token', {});
     assert.equal(t.status, 410);
     assert.equal(t.body.reason, 'runtime is invite-claim only');
   });
 
   test('spec is public and uses the configured origin and one presence window', async () => {
-    const r = await new Client(s.url).get('/api/runtime/spec');
+    const r = await s.client().get('/api/runtime/spec');
     assert.equal(r.status, 200);
     assert.equal(r.body.protocol, 'kozmos-runtime-v1');
     assert.equal(r.body.endpoints.presence, 'http://orrery.test/api/runtime/presence');
@@ -153,19 +152,19 @@ describe('runtime invites and claims (research §8 items 1-9)', () => {
 
 describe('direct token issue when enabled', () => {
   test('needs a session and returns a token whose expiry counts from creation', async () => {
-    const s = await startTestServer({ RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE: 'true' });
+    const s = await startTestApp({ RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE: 'true' });
     try {
-      const anon = await new Client(s.url).post('/api/runtime/token', {});
+      const anon = await s.client().post('/api/runtime/token', {});
       assert.equal(anon.status, 401);
       assert.equal(anon.body.error, 'missing session token');
-      const web = new Client(s.url);
+      const web = s.client();
       await web.register('direct');
       const noCsrf = await web.post('/api/runtime/token', { label: 'cli' }, { 'x-csrf-token': '' });
       assert.equal(noCsrf.status, 403, 'a cookie session needs the CSRF token here too');
       const r = await web.post('/api/runtime/token', { label: 'cli' });
       assert.equal(r.status, 200);
       assert.match(r.body.token, /^kzrt_[0-9a-f]{48}$/);
-      const bot = new Client(s.url);
+      const bot = s.client();
       bot.bearer = r.body.token;
       assert.equal((await bot.post('/api/runtime/presence')).status, 200);
     } finally {

@@ -1,23 +1,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { Client } from '../helpers/client.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestApp, type TestApp } from '../helpers/server.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { sha256Hex } from '../../src/lib/secrets.ts';
 import { linkedUser } from './helpers.ts';
-import { sseReader } from '../helpers/sse.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 describe('runtime tokens and presence (research §8 items 10-18)', () => {
-  let s: TestServer;
+  let s: TestApp;
   const clock = new ManualClock();
   before(async () => {
-    s = await startTestServer({ RUNTIME_BOOTSTRAP_KEY: 'boot-key' }, { clock });
+    s = await startTestApp({ RUNTIME_BOOTSTRAP_KEY: 'boot-key' }, { clock });
   });
   after(() => s.close());
 
   test('10. no bearer → 401 missing token; unknown → invalid token; the scheme is case-insensitive', async () => {
-    const anon = new Client(s.url);
+    const anon = s.client();
     assert.deepEqual((await anon.post('/api/runtime/presence')).body.error, 'missing token');
     assert.equal((await anon.req('POST', '/api/runtime/presence', undefined, { authorization: 'Basic abc' })).body.error, 'missing token');
     const bad = await anon.req('POST', '/api/runtime/presence', undefined, { authorization: 'Bearer kzrt_' + '0'.repeat(48) });
@@ -27,7 +26,7 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
     const lower = await anon.req('POST', '/api/runtime/presence', undefined, { authorization: `bearer ${u.token}` });
     assert.equal(lower.status, 200);
     // A web access token is not a runtime token.
-    const api = new Client(s.url);
+    const api = s.client();
     api.bearer = (await u.web.post('/api/auth/tokens', {})).body.access_token;
     assert.equal((await api.post('/api/runtime/presence')).body.error, 'invalid token');
   });
@@ -71,7 +70,7 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
     assert.deepEqual(Object.keys(me).sort(), ['lastSeenAt', 'runtime', 'userId', 'username']);
     assert.equal(me.runtime, true);
     assert.equal((await u.bot.get('/api/runtime/presence')).status, 401, 'runtime tokens cannot list presence');
-    assert.equal((await new Client(s.url).get('/api/runtime/presence')).body.error, 'unauthorized');
+    assert.equal((await s.client().get('/api/runtime/presence')).body.error, 'unauthorized');
     assert.deepEqual((await u.bot.req('DELETE', '/api/runtime/presence')).body, { ok: true });
     assert.ok(!(await u.web.get('/api/runtime/presence')).body.users.some((x: { userId: string }) => x.userId === u.userId));
     await u.bot.post('/api/runtime/presence');
@@ -86,15 +85,23 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
     for (const b of bots.slice(0, 3)) await b.bot.post('/api/runtime/presence');
     clock.advance(30_000);
     // Now fleet0-2 were seen 30 s ago (present) and fleet3-5 70 s ago (gone).
-    const sse = sseReader(await fetch(`${s.url}/api/runtime/stream`, { headers: { authorization: `Bearer ${bots[0]!.token}` } }));
-    await sse.until(/: connected/);
-    const replies = await Promise.all(bots.map((b) => b.bot.post('/api/runtime/presence')));
-    assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
-    await sse.until(/("present":true[^]*){3}/, 3000);
-    await new Promise((r) => setTimeout(r, 100));
-    await sse.cancel();
-    const announced = [...sse.state.text.matchAll(/"username":"(fleet\d)","present":true/g)].map((m) => m[1]).sort();
-    assert.deepEqual(announced, ['fleet3', 'fleet4', 'fleet5'], 'only the returning bots are announced');
+    // Announcements reach every watcher of the shared space (an event stream is one; its framing is tested with streams).
+    const announced: string[] = [];
+    const heard: string[] = [];
+    const watcher = await s.services.runtime.watchShared(undefined, {
+      message: (m) => heard.push(m.content),
+      presence: (change) => change.present && announced.push(change.username),
+    });
+    try {
+      const replies = await Promise.all(bots.map((b) => b.bot.post('/api/runtime/presence')));
+      assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+      // A message posted after the heartbeats reaches the watcher after every announcement they made.
+      assert.equal((await bots[0]!.bot.post('/api/runtime/shared', { content: 'after the heartbeats' })).status, 200);
+      await waitFor(() => heard.includes('after the heartbeats'), { what: 'the message posted after the heartbeats' });
+    } finally {
+      watcher.close();
+    }
+    assert.deepEqual(announced.sort(), ['fleet3', 'fleet4', 'fleet5'], 'only the returning bots are announced');
     const listed = (await bots[0]!.web.get('/api/runtime/presence')).body.users.map((u: { username: string }) => u.username);
     for (let i = 0; i < 6; i++) assert.ok(listed.includes(`fleet${i}`), `fleet${i} present`);
     const used = await sql<{ last_used_at: number }>`select last_used_at from access_tokens
@@ -115,7 +122,11 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
       ['ok2 again', ok2!.token, 200, undefined],
     ];
     const replies = await Promise.all(
-      calls.map(([, token]) => fetch(`${s.url}/api/runtime/me`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({ status: r.status, body: await r.json() }))),
+      calls.map(([, token]) => {
+        const c = s.client();
+        c.bearer = token;
+        return c.get('/api/runtime/me');
+      }),
     );
     calls.forEach(([name, , status, error], i) => {
       assert.equal(replies[i]!.status, status, name);
@@ -128,7 +139,7 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
 
   test('15. rotate and revoke: 503 without a key only for non-admins, 401 wrong key, rotate replaces, revoke-all clears presence', async () => {
     const u = await linkedUser(s, 'rot');
-    const anon = new Client(s.url);
+    const anon = s.client();
     const wrong = await anon.post('/api/runtime/token/rotate', { token: u.token }, { 'x-kozmos-bootstrap-key': 'nope' });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.error, 'unauthorized');
@@ -142,7 +153,7 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
     assert.match(rotated.body.token, /^kzrt_[0-9a-f]{48}$/);
     assert.equal(rotated.body.note, 'Store token now. Old token is revoked.');
     assert.equal((await u.bot.post('/api/runtime/presence')).body.error, 'invalid token');
-    const fresh = new Client(s.url);
+    const fresh = s.client();
     fresh.bearer = rotated.body.token;
     assert.equal((await fresh.post('/api/runtime/presence')).status, 200);
 
@@ -154,7 +165,7 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
     const second = (await u.web.post('/api/runtime/invite/claim', { code: (await u.web.post('/api/runtime/invite/create', {})).body.code })).body.token;
     const all = await anon.post('/api/runtime/token/revoke', { revokeAllForUser: true, username: 'rot' }, { 'x-kozmos-bootstrap-key': 'boot-key' });
     assert.deepEqual(all.body, { ok: true, revoked: 2 });
-    const b2 = new Client(s.url);
+    const b2 = s.client();
     b2.bearer = second;
     assert.equal((await b2.post('/api/runtime/presence')).status, 401);
     assert.ok(!(await u.web.get('/api/runtime/presence')).body.users.some((x: { username: string }) => x.username === 'rot'));
@@ -163,10 +174,10 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
   test('revoke by token (and by hash) also clears presence; an admin session needs no key', async () => {
     const u = await linkedUser(s, 'single');
     await u.bot.post('/api/runtime/presence');
-    const r = await new Client(s.url).post('/api/runtime/token/revoke', { tokenHash: sha256Hex(u.token) }, { 'x-kozmos-bootstrap-key': 'boot-key' });
+    const r = await s.client().post('/api/runtime/token/revoke', { tokenHash: sha256Hex(u.token) }, { 'x-kozmos-bootstrap-key': 'boot-key' });
     assert.deepEqual(r.body, { ok: true, revoked: 1 });
     assert.ok(!(await u.web.get('/api/runtime/presence')).body.users.some((x: { username: string }) => x.username === 'single'));
-    const admin = new Client(s.url);
+    const admin = s.client();
     await admin.post('/api/auth/login', { username: 'casey', password: 'password-casey' }); // first user = admin
     const v = await linkedUser(s, 'single2');
     assert.deepEqual((await admin.post('/api/runtime/token/revoke', { token: v.token })).body, { ok: true, revoked: 1 });
@@ -191,9 +202,9 @@ describe('runtime tokens and presence (research §8 items 10-18)', () => {
 
 describe('bootstrap key not configured', () => {
   test('rotate/revoke → 503 bootstrap disabled', async () => {
-    const s = await startTestServer();
+    const s = await startTestApp();
     try {
-      const r = await new Client(s.url).post('/api/runtime/token/rotate', { token: 'x' }, { 'x-kozmos-bootstrap-key': 'x' });
+      const r = await s.client().post('/api/runtime/token/rotate', { token: 'x' }, { 'x-kozmos-bootstrap-key': 'x' });
       assert.equal(r.status, 503);
       assert.equal(r.body.error, 'bootstrap disabled');
     } finally {

@@ -1,13 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '../helpers/client.ts';
-import { startTestServer } from '../helpers/server.ts';
+import { startTestApp } from '../helpers/server.ts';
 
 describe('rate limits', () => {
   test('per IP: the request over the limit → 429 with retry_after_ms and Retry-After; loopback is not exempt', async () => {
-    const s = await startTestServer({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' });
+    const s = await startTestApp({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' });
     try {
-      const c = new Client(s.url);
+      const c = s.client();
       for (let i = 0; i < 3; i++) assert.equal((await c.get('/api/auth/config')).status, 200);
       const r = await c.get('/api/auth/config');
       assert.equal(r.status, 429);
@@ -20,15 +19,15 @@ describe('rate limits', () => {
   });
 
   test('per principal: an authenticated user has a budget of its own', async () => {
-    const s = await startTestServer({ RATE_LIMIT_MAX: '4' });
+    const s = await startTestApp({ RATE_LIMIT_MAX: '4' });
     try {
       const token = (await s.orrery.services.accounts.createAccessToken(
         (await s.orrery.services.accounts.createUser({ username: 'rl', password: 'password-rl' })).userId,
       )).token;
-      const anon = new Client(s.url);
+      const anon = s.client();
       for (let i = 0; i < 4; i++) await anon.get('/api/auth/config');
       assert.equal((await anon.get('/api/auth/config')).status, 429);
-      const user = new Client(s.url);
+      const user = s.client();
       user.bearer = token;
       assert.equal((await user.get('/api/auth/whoami')).status, 200, 'the IP is exhausted but the principal is not');
     } finally {
@@ -37,9 +36,9 @@ describe('rate limits', () => {
   });
 
   test('RATE_LIMIT_ALLOW_LOOPBACK exempts 127.0.0.1', async () => {
-    const s = await startTestServer({ RATE_LIMIT_MAX: '2', RATE_LIMIT_ALLOW_LOOPBACK: 'true' });
+    const s = await startTestApp({ RATE_LIMIT_MAX: '2', RATE_LIMIT_ALLOW_LOOPBACK: 'true' });
     try {
-      const c = new Client(s.url);
+      const c = s.client();
       for (let i = 0; i < 5; i++) assert.equal((await c.get('/api/auth/config')).status, 200);
     } finally {
       await s.close();
