@@ -1,7 +1,7 @@
 /**
  * A test reader of a Server-Sent Events response: collects the decoded text as it arrives.
  */
-import assert from 'node:assert/strict';
+import { waitFor } from './wait.ts';
 
 /** Reads `res`'s body into `state.text` until cancelled or ended. */
 export function sseReader(res: Response) {
@@ -17,13 +17,15 @@ export function sseReader(res: Response) {
   })();
   return {
     state,
-    /** Resolves once `re` matches the text so far; fails after `ms`. */
+    /** Resolves once `re` matches the text so far; fails after `ms`, showing the text's end. */
     async until(re: RegExp, ms = 5000) {
-      const deadline = Date.now() + ms;
-      while (!re.test(state.text)) {
-        if (Date.now() > deadline) assert.fail(`timed out waiting for ${re} in ${JSON.stringify(state.text.slice(-300))}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await waitFor(
+        () => {
+          if (re.test(state.text)) return true;
+          throw new Error(`${re} not in ${JSON.stringify(state.text.slice(-300))}`);
+        },
+        { timeoutMs: ms, intervalMs: 5, what: String(re) },
+      );
     },
     /** Stop reading and wait for the reader to settle. */
     async cancel() {

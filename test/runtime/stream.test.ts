@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { captureLog, startTestServer, type TestServer } from '../helpers/server.ts';
 import { linkedUser, type LinkedUser } from './helpers.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** A raw HTTP/1.1 reader of `/api/runtime/stream`: every byte it receives, and whether the server closed. */
 function rawStream(s: TestServer, token: string, headers: Record<string, string> = {}) {
@@ -15,14 +16,6 @@ function rawStream(s: TestServer, token: string, headers: Record<string, string>
   socket.on('data', (d: string) => (state.text += d));
   socket.on('end', () => (state.ended = true));
   return state;
-}
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Complete SSE `message` events in `text` (an event cut off by the close is not one, as in the SSE spec). */
@@ -62,7 +55,7 @@ describe('event stream wire format and slow readers', () => {
 
   test('the body is close-delimited SSE: no chunk framing, no length, Connection: close', async () => {
     const r = rawStream(s, u.token);
-    await until(() => r.text.includes(': connected'), 'the connected comment');
+    await waitFor(() => r.text.includes(': connected'), { what: 'the connected comment' });
     const head = r.text.slice(0, r.text.indexOf('\r\n\r\n')).toLowerCase();
     assert.match(head, /^http\/1\.1 200 ok/);
     assert.match(head, /\r\ncontent-type: text\/event-stream; charset=utf-8/);
@@ -70,18 +63,18 @@ describe('event stream wire format and slow readers', () => {
     assert.doesNotMatch(head, /transfer-encoding|content-length/);
     assert.ok(r.text.endsWith('\r\n\r\nretry: 2000\n: connected\n\n'), 'frames follow the head byte for byte');
     await u.bot.post('/api/runtime/shared', { content: 'framed' });
-    await until(() => completeMessages(r.text).length === 1, 'one message');
+    await waitFor(() => completeMessages(r.text).length === 1, { what: 'one message' });
     assert.equal(completeMessages(r.text)[0]!.content, 'framed');
     r.socket.destroy();
   });
 
   test('a stream with no credentials or a bad cursor is refused before any frame', async () => {
     const none = rawStream(s, 'kzrt_nope');
-    await until(() => none.text.includes('\r\n\r\n'), 'a response');
+    await waitFor(() => none.text.includes('\r\n\r\n'), { what: 'a response' });
     assert.match(none.text, /^HTTP\/1\.1 401/);
     none.socket.destroy();
     const bad = rawStream(s, u.token, { 'last-event-id': 'junk' });
-    await until(() => bad.text.includes('\r\n\r\n'), 'a response');
+    await waitFor(() => bad.text.includes('\r\n\r\n'), { what: 'a response' });
     assert.match(bad.text, /^HTTP\/1\.1 400/);
     assert.doesNotMatch(bad.text, /event-stream/);
     bad.socket.destroy();
@@ -89,7 +82,7 @@ describe('event stream wire format and slow readers', () => {
 
   test('a reader that stops reading is cut off at the backlog limit and resumes with Last-Event-ID, losing nothing', async () => {
     const slow = rawStream(s, u.token);
-    await until(() => slow.text.includes(': connected'), 'the connected comment');
+    await waitFor(() => slow.text.includes(': connected'), { what: 'the connected comment' });
     slow.socket.pause();
     const posted: string[] = [];
     const big = '€'.repeat(1900); // 3 bytes each in UTF-8: fewer posts fill the buffers
@@ -101,13 +94,13 @@ describe('event stream wire format and slow readers', () => {
     }
     assert.ok(logLines.some((l) => l.includes('stream reader too slow')), `closed after ${posted.length} posts`);
     slow.socket.resume();
-    await until(() => slow.ended, 'the server to end the stream');
+    await waitFor(() => slow.ended, { what: 'the server to end the stream' });
     const got = completeMessages(slow.text);
     assert.ok(got.length > 0 && got.length < posted.length, `got ${got.length} of ${posted.length} before the cut`);
     assert.deepEqual(got.map((m) => m.content), posted.slice(0, got.length), 'what arrived is a prefix, in order');
 
     const resumed = rawStream(s, u.token, { 'last-event-id': got.at(-1)!.id });
-    await until(() => completeMessages(resumed.text).length === posted.length - got.length, 'the rest after resuming', 10_000);
+    await waitFor(() => completeMessages(resumed.text).length === posted.length - got.length, { what: 'the rest after resuming', timeoutMs: 10_000 });
     assert.deepEqual(completeMessages(resumed.text).map((m) => m.content), posted.slice(got.length));
     resumed.socket.destroy();
   });
