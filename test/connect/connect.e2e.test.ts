@@ -1,5 +1,7 @@
 /**
  * End to end: a real Orrery and a real `orrery connect` process (echo model) talking over HTTP.
+ * Nothing waits on time: "the bot did not answer" is asserted once its state file's cursor has moved
+ * past the message (the cursor moves only after a message is handled).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +12,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '../helpers/client.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { linkedUser, type LinkedUser } from '../runtime/helpers.ts';
+import { waitForCursorPast } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,12 +30,14 @@ interface Bot {
 /**
  * The bot runs in this very process (`node --import tsx`, not the tsx CLI, which would put a second
  * process in between): SIGKILL in `after` must reach it, or an orphan keeps our pipes open and the
- * test run never exits after a failure.
+ * test run never exits after a failure. `entry` is the connect command alone (bot-process.ts, fast to
+ * start) unless a test asks for the whole `orrery` CLI.
  */
-function startBot(s: TestServer, token: string, stateFile: string, extra: string[] = []): Bot {
+function startBot(s: TestServer, token: string, stateFile: string, extra: string[] = [], entry: 'bot' | 'cli' = 'bot'): Bot {
+  const program = entry === 'cli' ? [path.join(ROOT, 'src/cli/main.ts'), 'connect'] : [path.join(ROOT, 'test/connect/bot-process.ts')];
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'connect',
+    ['--import', 'tsx', ...program,
       '--base-url', s.url, '--token', token, '--trigger-name', 'botowner', '--model', 'echo', '--state-file', stateFile, ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENAI_API_KEY: '' } },
   );
@@ -44,14 +50,21 @@ function startBot(s: TestServer, token: string, stateFile: string, extra: string
   return bot;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Wait for a log line of `bot` matching `re` (the timeout message carries the whole log). */
+const waitForLine = (bot: Bot, re: RegExp, timeoutMs = 20_000) =>
+  waitFor(() => bot.lines.find((l) => re.test(l)), { timeoutMs, what: `${re}\n${bot.lines.join('\n')}` });
+
+/** Post as a user, waiting out the user's own cooldown (a 429 stores nothing); returns the new id. */
+async function post(user: Client, content: string): Promise<number> {
+  return waitFor(
+    async () => {
+      const res = await user.post('/api/runtime/shared', { content });
+      if (res.status === 429) return false;
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.id as number;
+    },
+    { what: `posting ${JSON.stringify(content)}`, intervalMs: 50 },
+  );
 }
 
 describe('orrery connect end to end (echo model)', () => {
@@ -64,7 +77,8 @@ describe('orrery connect end to end (echo model)', () => {
     (await alice.get('/api/runtime/feed?limit=100')).body.messages.filter((m: { username: string }) => m.username === 'botowner');
 
   before(async () => {
-    s = await startTestServer();
+    // A short cooldown: the bot still meets a real 429 (and waits its retry_after_ms), but briefly.
+    s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '300' });
     owner = await linkedUser(s, 'botowner');
     alice = new Client(s.url);
     await alice.register('alice');
@@ -78,25 +92,27 @@ describe('orrery connect end to end (echo model)', () => {
   });
 
   test('presence, one reply per trigger, none for others or itself, 429 retried, SIGTERM clears presence, restart resumes', async () => {
-    let bot = startBot(s, owner.token, stateFile);
-    await until('presence', async () => (await alice.get('/api/runtime/presence')).body.users.some((u: { username: string }) => u.username === 'botowner'));
-    await until('stream', async () => bot.lines.some((l) => /stream connected/.test(l)));
-
-    assert.equal((await alice.post('/api/runtime/shared', { content: 'hello everyone' })).status, 200);
-    assert.equal((await bob.post('/api/runtime/shared', { content: 'hey botowner are you there?' })).status, 200);
-    const first = await until('a reply', async () => ((await replies()).length >= 1 ? await replies() : false)).catch((e) => {
-      throw new Error(`${e.message}\n${bot.lines.join('\n')}`);
+    let bot = startBot(s, owner.token, stateFile, [], 'cli');
+    await waitFor(async () => (await alice.get('/api/runtime/presence')).body.users.some((u: { username: string }) => u.username === 'botowner'), {
+      timeoutMs: 20_000,
+      what: 'presence',
     });
-    assert.equal(first[0].content, 'bob: echo: hey botowner are you there?');
+    await waitForLine(bot, /stream connected/);
 
-    // Two triggers at once: the second reply meets the bot's 1.5 s cooldown (429) and is retried, not dropped.
-    await new Promise((r) => setTimeout(r, 1600));
-    await Promise.all([alice.post('/api/runtime/shared', { content: '@botowner first' }), bob.post('/api/runtime/shared', { content: 'bot second' })]);
-    await until('two more replies', async () => (await replies()).length >= 3);
+    // Two triggers at once: the second reply meets the bot's cooldown (429) and is retried, not dropped.
+    await post(alice, 'hello everyone');
+    await Promise.all([post(bob, 'hey botowner, are you there?'), post(alice, '@botowner first')]);
+    await waitFor(async () => (await replies()).length >= 2, { what: `two replies\n${bot.lines.join('\n')}` });
     assert.ok(bot.lines.some((l) => /post retry in \d+ ms: rate limited/.test(l)), bot.lines.join('\n'));
-    await new Promise((r) => setTimeout(r, 1000));
+    await post(bob, 'bot second');
+    await waitFor(async () => (await replies()).length >= 3, { what: 'a third reply' });
     const all = await replies();
-    assert.equal(all.length, 3, 'exactly one reply per trigger, none to "hello everyone", none to its own replies');
+    await waitForCursorPast(stateFile, Math.max(...all.map((m: { id: number }) => m.id)));
+    assert.deepEqual(
+      (await replies()).map((m: { content: string }) => m.content).sort(),
+      ['alice: echo: @botowner first', 'bob: echo: bot second', 'bob: echo: hey botowner, are you there?'],
+      'exactly one reply per trigger, none to "hello everyone", none to its own replies',
+    );
     assert.ok(bot.lines.some((l) => /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] replied to bob$/.test(l)));
 
     bot.child.kill('SIGTERM');
@@ -106,13 +122,12 @@ describe('orrery connect end to end (echo model)', () => {
     assert.ok(!(await alice.get('/api/runtime/presence')).body.users.some((u: { username: string }) => u.username === 'botowner'));
 
     // While it is down, a trigger arrives; after a restart it is answered once and nothing old is re-answered.
-    await new Promise((r) => setTimeout(r, 1600));
-    await alice.post('/api/runtime/shared', { content: 'botowner missed me?' });
+    await post(alice, 'botowner missed me?');
     bot = startBot(s, owner.token, stateFile);
-    await until('the missed trigger answered', async () => (await replies()).length >= 4);
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor(async () => (await replies()).length >= 4, { timeoutMs: 20_000, what: `the missed trigger answered\n${bot.lines.join('\n')}` });
     const after = await replies();
-    assert.equal(after.length, 4);
+    await waitForCursorPast(stateFile, after[after.length - 1].id);
+    assert.equal((await replies()).length, 4);
     assert.equal(after[3].content, 'alice: echo: botowner missed me?');
     bot.child.kill('SIGINT');
     assert.equal(await bot.exited, 0);
@@ -129,32 +144,33 @@ describe('orrery connect end to end (echo model)', () => {
       (await alice.get('/api/runtime/feed?limit=100')).body.messages.filter((m: { content: string }) => /^solo: echo:/.test(m.content));
 
     let bot = startBot(s, solo.token, soloState, ['--trigger-name', 'solo']);
-    await until('stream', async () => bot.lines.some((l) => /stream connected/.test(l)));
+    await waitForLine(bot, /stream connected/);
     assert.ok(bot.lines.some((l) => /answer-owner=false/.test(l)), bot.lines.join('\n'));
-    assert.equal((await solo.web.post('/api/runtime/shared', { content: 'can you hear me solo' })).status, 200);
-    await new Promise((r) => setTimeout(r, 1500));
+    const ownPost = await post(solo.web, 'can you hear me solo');
+    await waitForCursorPast(soloState, ownPost);
     assert.equal((await soloReplies()).length, 0, 'the default never answers its own account');
     bot.child.kill('SIGTERM');
     assert.equal(await bot.exited, 0);
 
     bot = startBot(s, solo.token, soloState, ['--trigger-name', 'solo', '--answer-owner']);
-    await until('stream', async () => bot.lines.some((l) => /stream connected/.test(l)));
+    await waitForLine(bot, /stream connected/);
     assert.ok(bot.lines.some((l) => /answer-owner=true/.test(l)), bot.lines.join('\n'));
-    assert.equal((await solo.web.post('/api/runtime/shared', { content: 'hey solo it is me' })).status, 200);
-    const replied = await until('the reply to its owner', async () => ((await soloReplies()).length >= 1 ? await soloReplies() : false)).catch((e) => {
-      throw new Error(`${e.message}\n${bot.lines.join('\n')}`);
+    await post(solo.web, 'hey solo it is me');
+    const replied = await waitFor(async () => ((await soloReplies()).length >= 1 ? await soloReplies() : false), {
+      what: `the reply to its owner\n${bot.lines.join('\n')}`,
     });
     assert.equal(replied[0].content, 'solo: echo: hey solo it is me');
-    // The sibling bot's post names the trigger too; like the bot's own reply, it is not heard.
-    assert.equal((await sibling.post('/api/runtime/shared', { content: 'solo sibling bot here' })).status, 200);
-    await new Promise((r) => setTimeout(r, 1500));
+    // The sibling bot's post names the trigger too; like the bot's own reply, it is not heard. The
+    // server leaves it out of the stream, so the cursor moving past a later post proves it went by.
+    await post(sibling, 'solo sibling bot here');
+    await waitForCursorPast(soloState, await post(alice, 'a later, ordinary post'));
     assert.equal((await soloReplies()).length, 1, 'one reply: the old message stays handled, no bot post is answered');
     bot.child.kill('SIGTERM');
     assert.equal(await bot.exited, 0);
   });
 
   test('missing required args → fatal line and exit 1; a revoked token → token unauthorized, exit 1', async () => {
-    const missing = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'connect', '--token', 'x'], {
+    const missing = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/connect/bot-process.ts'), '--token', 'x'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, KOZMOS_BASE_URL: '', OPENAI_API_KEY: '' },
     });
