@@ -182,20 +182,23 @@ export interface FakeModel {
   url: string;
   /** Every request's `<sender>: <content>` input, in order. */
   inputs: string[];
+  /** Every request's path, in order (`/v1/responses`, or under the base's own path). */
+  paths: string[];
   /** Statuses to answer with before answering normally, consumed one per request. */
   failures: number[];
   close(): Promise<void>;
 }
 
-/** Start the fake model: it answers `model: <input>`, or the next queued failure status. */
+/** Start the fake model: it answers `model: <input>` on any path, or the next queued failure status. */
 export async function startFakeModel(): Promise<FakeModel> {
-  const model: FakeModel = { url: '', inputs: [], failures: [], close: async () => undefined };
+  const model: FakeModel = { url: '', inputs: [], paths: [], failures: [], close: async () => undefined };
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c));
     req.on('end', () => {
       const input = String(JSON.parse(body).input?.[1]?.content?.[0]?.text ?? '');
       model.inputs.push(input);
+      model.paths.push(req.url ?? '');
       const failure = model.failures.shift();
       if (failure) {
         res.writeHead(failure, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `injected ${failure}` } }));
