@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer } from '../helpers/server.ts';
+import { startTestApp } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 test('watchers that join while messages are being posted see each message once, in order, with no gap', async () => {
-  const s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_MAX_PER_MINUTE: '1000', RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000' });
+  const s = await startTestApp({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_MAX_PER_MINUTE: '1000', RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000' });
   try {
     const { accounts, runtime } = s.orrery.services;
     const user = await accounts.createUser({ username: 'fan', password: 'password-fan' });
@@ -22,14 +23,17 @@ test('watchers that join while messages are being posted see each message once, 
     const posting = (async () => {
       for (let i = 1; i <= 60; i++) await post(i);
     })();
-    for (let k = 0; k < 8; k++) {
-      await new Promise((r) => setTimeout(r, 3));
+    // Each later watcher joins once the first has seen a few more messages: at eight points of the posting.
+    for (let k = 1; k <= 8; k++) {
+      await waitFor(() => received[0]!.length >= k * 7, { what: `the first watcher to see ${k * 7} messages` });
       await watch(`s${first.id - 1}`);
     }
     await posting;
-    await new Promise((r) => setTimeout(r, 100));
+    // A last message arrives after everything posted before it: once every watcher has it, nothing is in flight.
+    const last = await post(61);
+    await waitFor(() => received.every((got) => got.includes(last.id)), { what: 'every watcher to see the last message' });
     for (const got of received) {
-      assert.equal(got.length, 61, `got ${got.length}`);
+      assert.equal(got.length, 62, `got ${got.length}`);
       assert.deepEqual(got, [...got].sort((a, b) => a - b));
       assert.equal(new Set(got).size, got.length);
     }
@@ -40,7 +44,7 @@ test('watchers that join while messages are being posted see each message once, 
 });
 
 test('watchers that arrive in the same turn share one fan-out: each new message is read once, not once per watcher', async () => {
-  const s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_MAX_PER_MINUTE: '1000', RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000' });
+  const s = await startTestApp({ RUNTIME_SHARED_MIN_GAP_MS: '0', RUNTIME_SHARED_MAX_PER_MINUTE: '1000', RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000' });
   try {
     const { accounts, runtime, rooms } = s.orrery.services;
     const user = await accounts.createUser({ username: 'crowd', password: 'password-crowd' });
@@ -57,7 +61,7 @@ test('watchers that arrive in the same turn share one fan-out: each new message 
     try {
       for (let i = 0; i < 5; i++) {
         await runtime.postShared(principal, `crowd ${i}`);
-        await new Promise((r) => setTimeout(r, 20));
+        await waitFor(() => got.every((into) => into.length === i + 1), { what: `every watcher to get message ${i}` });
       }
     } finally {
       rooms.eventsAfter = eventsAfter;
