@@ -11,6 +11,7 @@ import type { BusNotification } from '../../src/rooms/event-bus.ts';
 import { startTestServer, TEST_DB, type TestServer } from '../helpers/server.ts';
 import { linkedUser, type LinkedUser } from '../runtime/helpers.ts';
 import { sseReader } from '../helpers/sse.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const skip = TEST_DB !== 'postgres' ? 'PostgreSQL only' : false;
 
@@ -57,11 +58,13 @@ describe('two instances on one PostgreSQL database', { skip }, () => {
     await sse.cancel();
   });
 
-  test('a long-poll on B returns as soon as A stores a message; presence changes on A reach B', async () => {
+  test('a long-poll on B returns as soon as A stores a message; presence changes on A reach B', async (t) => {
     const { streamCursor } = (await bob.bot.get('/api/runtime/feed?limit=1')).body;
+    // Parked: B's long-poll has read, found nothing, and waits on B's bus.
+    const parked = t.mock.method(b.orrery.services.rooms, 'waitForEvent');
     const started = Date.now();
     const poll = bob.bot.get(`/api/runtime/feed?after=${streamCursor}&wait=10000`);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => parked.mock.callCount() === 1, { what: 'the long-poll on B to wait' });
     await alice.bot.post('/api/runtime/shared', { content: 'wake the poller' });
     const r = await poll;
     assert.deepEqual(r.body.messages.map((m: { content: string }) => m.content), ['wake the poller']);
@@ -124,13 +127,14 @@ describe('PostgreSQL event bus', { skip }, () => {
       bus.subscribe((n) => n.kind === 'resync' && resyncs.push(n));
       await terminateListeners(url);
       const seen = new Set<string>();
-      const deadline = Date.now() + 5000;
-      while (Date.now() < deadline && !(seen.has('failed: not listening (reconnecting)') && bus.health() === 'ok')) {
-        seen.add(bus.health());
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      assert.ok(seen.has('failed: not listening (reconnecting)'), [...seen].join(', '));
-      assert.equal(bus.health(), 'ok');
+      await waitFor(
+        () => {
+          seen.add(bus.health());
+          if (seen.has('failed: not listening (reconnecting)') && bus.health() === 'ok') return true;
+          throw new Error(`seen: ${[...seen].join(', ')}`);
+        },
+        { timeoutMs: 5000, intervalMs: 5, what: 'health to go down and come back' },
+      );
       assert.equal(resyncs.length, 1, 'readers are told to re-read once');
       assert.ok(errors.includes('listen connection lost'), errors.join(', '));
     } finally {
@@ -153,14 +157,15 @@ describe('PostgreSQL event bus', { skip }, () => {
       two.subscribe((n) => heardByTwo.push(n));
       // 1000 pointers in one turn: well over one 8000-byte NOTIFY payload.
       for (let i = 1; i <= 1000; i++) one.publish({ kind: 'event', room_id: '!r:test', stream_ordering: i, type: 'm.room.message' });
-      const deadline = Date.now() + 5000;
-      while (heardByTwo.length < 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await waitFor(() => heardByTwo.length >= 1000, { timeoutMs: 5000, what: '1000 notifications on two' });
       assert.deepEqual(
         heardByTwo.map((n) => (n.kind === 'event' ? n.stream_ordering : -1)),
         Array.from({ length: 1000 }, (_, i) => i + 1),
       );
-      await new Promise((r) => setTimeout(r, 100));
-      assert.equal(heardByOne.length, 1000, 'its own notifications once (locally), not again from the channel');
+      // A marker from two reaches one after one's own NOTIFYs (sent before two had heard them all).
+      two.publish({ kind: 'presence', user_id: '@marker:test', present: true });
+      await waitFor(() => heardByOne.some((n) => n.kind === 'presence'), { what: "two's marker on one" });
+      assert.equal(heardByOne.length, 1001, 'its own notifications once (locally), not again from the channel');
     } finally {
       await one.close();
       await two.close();
