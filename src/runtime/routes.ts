@@ -109,8 +109,8 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
       done(new DomainError(RuntimeErrors.invalidJson), undefined);
     }
   };
-  app.removeContentTypeParser(['application/json']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, lenientJson);
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, lenientJson);
   app.removeContentTypeParser('*');
   app.addContentTypeParser('*', { parseAs: 'string' }, lenientJson);
 

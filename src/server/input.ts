@@ -49,6 +49,11 @@ export const inputPlugin = fp(
         done(error as Error, undefined);
       }
     });
+    // Plain text stays text (no route reads it yet), but an empty one is no body, as everywhere.
+    app.removeContentTypeParser('text/plain');
+    app.addContentTypeParser('text/plain', { parseAs: 'string' }, function textOrEmpty(_request, body, done) {
+      done(null, String(body) === '' ? undefined : String(body));
+    });
     // Any other type: fine when empty, 415 when there is something we cannot read.
     app.addContentTypeParser('*', { parseAs: 'string' }, function emptyOnly(_request, body, done) {
       if (!String(body).trim()) return done(null, undefined);

@@ -1,0 +1,56 @@
+/**
+ * Regression (issue 7 item 2): `npm start` runs in development mode, where CORS reflected any
+ * `Origin` with credentials, so a page on any origin could read `GET /api/auth/whoami` (CSRF token
+ * included) and then act as the signed-in user. Credentialed CORS is now allowed only for the
+ * server's own origin, `BASE_URL`, `CORS_ORIGINS` and (development) the loopback origins of its port.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from '../helpers/client.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+for (const mode of ['development', 'production'] as const) {
+  describe(`CORS in ${mode} mode`, () => {
+    let s: TestServer;
+    let signedIn: Client;
+    before(async () => {
+      s = await startTestServer({ NODE_ENV: mode, CORS_ORIGINS: 'https://app.example.com, https://ops.example.com/' });
+      signedIn = new Client(s.url);
+      await signedIn.register('alice');
+    });
+    after(() => s.close());
+
+    /** `whoami` with the session cookie, as a browser page on `origin` would send it. */
+    const whoamiFrom = (origin: string) => signedIn.get('/api/auth/whoami', { origin });
+    const preflightFrom = (origin: string) =>
+      new Client(s.url).req('OPTIONS', '/api/auth/whoami', undefined, { origin, 'access-control-request-method': 'GET' });
+
+    test('a foreign origin gets no CORS headers: the browser keeps the response (and the CSRF token) from the page', async () => {
+      for (const origin of ['https://evil.example', 'http://localhost.evil.example', 'null', 'http://127.0.0.1.nip.io']) {
+        const r = await whoamiFrom(origin);
+        assert.equal(r.headers.get('access-control-allow-origin'), null, `${origin} must not be allowed`);
+        assert.equal(r.headers.get('access-control-allow-credentials'), null);
+        const p = await preflightFrom(origin);
+        assert.equal(p.headers.get('access-control-allow-origin'), null, `${origin} preflight must not be allowed`);
+      }
+    });
+
+    test('CORS_ORIGINS and the server\'s own origin are allowed with credentials', async () => {
+      for (const origin of ['https://app.example.com', 'https://ops.example.com', s.url]) {
+        const r = await whoamiFrom(origin);
+        assert.equal(r.status, 200);
+        assert.equal(r.headers.get('access-control-allow-origin'), origin);
+        assert.equal(r.headers.get('access-control-allow-credentials'), 'true');
+        const p = await preflightFrom(origin);
+        assert.equal(p.status, 204);
+        assert.equal(p.headers.get('access-control-allow-origin'), origin);
+      }
+    });
+
+    test('a state change from a foreign origin fails even with the CSRF token: it cannot be read, and guessing it is refused', async () => {
+      const r = await signedIn.post('/api/auth/tokens', { label: 'x' }, { origin: 'https://evil.example', 'x-csrf-token': 'guess' });
+      assert.equal(r.status, 403);
+      assert.equal(r.body.code, 'ORR_AUTH_CSRF');
+    });
+  });
+}
