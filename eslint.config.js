@@ -20,17 +20,34 @@ export default tseslint.config(
     },
   },
   {
-    // Services hold domain logic: no HTTP framework, no SQL builder.
-    files: ['src/**/service.ts'],
+    // Domain logic (a service and the parts it composes) knows no HTTP framework and no SQL builder;
+    // only a module's store.ts builds queries and only its routes.ts speaks HTTP.
+    files: ['src/{accounts,rooms,runtime,connect,llm}/**/*.ts'],
+    ignores: ['**/store.ts', '**/routes.ts', 'src/rooms/pg-event-bus.ts', '**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['fastify', 'fastify-*', '@fastify/*', 'kysely', 'pg', 'better-sqlite3'], message: 'service.ts knows nothing of HTTP or SQL (CONVENTIONS "A domain folder").' }] }],
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['fastify', 'fastify-*', '@fastify/*', 'kysely', 'pg', 'better-sqlite3', 'node:sqlite'], message: 'Domain logic knows nothing of HTTP or SQL (CONVENTIONS "A domain folder").' },
+        { group: ['../*/store.ts', '../*/store'], message: "A module's SQL stays inside it: call its service (CONVENTIONS \"A module's SQL and row formats stay inside it\")." },
+      ] }],
+      // `foo: store.foo` in a service hands a query (and its Kysely handle) to other modules.
+      'no-restricted-syntax': ['error',
+        { selector: 'ExportAllDeclaration', message: 'Use named exports, not export *.' },
+        { selector: "Property > MemberExpression.value[object.name='store']", message: "Don't re-export store functions from a service: wrap them in a domain operation." },
+      ],
     },
   },
   {
-    // Routes map HTTP onto the service; they never query the store.
+    // Routes map HTTP onto the service; they never query the store, theirs or another module's.
     files: ['src/**/routes.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['./store.ts', '../*/store.ts', 'kysely'], message: 'routes.ts goes through the service, never the store.' }] }],
+    },
+  },
+  {
+    // The server shell and the CLI reach modules through their services, built in src/services.ts.
+    files: ['src/server/**/*.ts', 'src/cli/**/*.ts', 'src/app.ts', 'src/main.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/store.ts', './*/store.ts'], message: 'Services are assembled in one place (src/services.ts); nothing else builds a store.' }] }],
     },
   },
   {
