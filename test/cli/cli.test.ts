@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, TEST_DB } from '../helpers/server.ts';
+import { Client } from '../helpers/client.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { startOrrery } from '../../src/main.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts')];
@@ -93,11 +97,31 @@ describe('orrery CLI', () => {
     assert.match(list.stdout, /@root:localhost admin/);
   });
 
+  test('an account made by `admin create-user` can post at once (regression: the CLI assembled its own services and never joined it to the shared space: 403 ORR_ROOMS_NOT_JOINED)', async () => {
+    const env = await childEnv({ PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+    const created = run(['admin', 'create-user', 'bob', '--password', 'password-bob'], env);
+    assert.equal(created.status, 0, created.stderr);
+    // The server on the same data path (and database), as `orrery start` would run it.
+    const server = await startOrrery(loadConfig(env));
+    try {
+      const bob = new Client(server.url);
+      const login = await bob.post('/api/auth/login', { username: 'bob', password: 'password-bob' });
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      assert.equal(typeof login.body.csrf_token, 'string', 'the session comes with its CSRF token');
+      const posted = await bob.post('/api/runtime/shared', { content: 'hi' });
+      assert.equal(posted.status, 200, JSON.stringify(posted.body));
+      assert.equal(posted.body.ok, true);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('SIGTERM: stops accepting, finishes the in-flight request, closes the database, exits 0', async () => {
     const env = await childEnv({ PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1' });
     const child = spawn(process.execPath, [...CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const listening = await waitForLine(child, /orrery listening/);
-    const port = Number(JSON.parse(listening).port);
+    const listening = JSON.parse(await waitForLine(child, /orrery listening/));
+    const port = Number(listening.port);
+    const stats = async () => (await fetch(`http://127.0.0.1:${listening.admin_port}/stats`)).json();
 
     // An in-flight request: headers and half of the body sent, the rest after SIGTERM.
     const body = JSON.stringify({ username: 'nobody', password: 'whatever-password' });
@@ -109,27 +133,23 @@ describe('orrery CLI', () => {
     );
     let response = '';
     socket.on('data', (d) => (response += d.toString()));
-    await new Promise((r) => setTimeout(r, 200));
+    // In flight: the server has the request's head and waits for the rest of its body.
+    await waitFor(async () => (await stats()).requests_in_flight === 1, { what: 'the request to be in flight' });
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const logs: string[] = [];
     child.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
     child.kill('SIGTERM');
     // New connections are refused (soon after the signal) while the old request is still open.
-    const refused = async () => {
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-        const outcome = await new Promise<string>((resolve) => {
-          const s = net.connect(port, '127.0.0.1', () => {
-            s.destroy();
-            resolve('connected');
-          });
-          s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    const refused = () =>
+      new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(false);
         });
-        if (outcome === 'ECONNREFUSED') return true;
-      }
-      return false;
-    };
-    assert.ok(await refused(), 'the listener closed after SIGTERM');
+        s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+      });
+    await waitFor(refused, { timeoutMs: 10_000, intervalMs: 50, what: 'the listener to close after SIGTERM' });
     assert.equal(response, '', 'the in-flight request is still waiting for its body');
     socket.write(body.slice(10));
     const code = await exited;
