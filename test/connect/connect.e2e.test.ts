@@ -56,15 +56,15 @@ const waitForLine = (bot: Bot, re: RegExp, timeoutMs = 20_000) =>
 
 /** Post as a user, waiting out the user's own cooldown (a 429 stores nothing); returns the new id. */
 async function post(user: Client, content: string): Promise<number> {
-  return waitFor(
+  const res = await waitFor(
     async () => {
-      const res = await user.post('/api/runtime/shared', { content });
-      if (res.status === 429) return false;
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res.body.id as number;
+      const r = await user.post('/api/runtime/shared', { content });
+      return r.status !== 429 && r;
     },
     { what: `posting ${JSON.stringify(content)}`, intervalMs: 50 },
   );
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body.id as number;
 }
 
 describe('orrery connect end to end (echo model)', () => {
