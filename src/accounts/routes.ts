@@ -1,5 +1,5 @@
 /**
- * Accounts HTTP API, `/api/auth/*` and `/api/admin/users*` (Foundation issue, item 6).
+ * Accounts HTTP API, `/api/auth/*` and `/api/admin/users*` (docs/api.md).
  * Maps requests onto the accounts service; status codes and schemas only.
  *
  * | method | path | who |
@@ -91,7 +91,7 @@ export async function accountsRoutes(app: FastifyInstance, opts: AccountsRoutesO
     '/auth/register',
     {
       config: {
-        // Per address, whoever is signed in: an address must not mint accounts in bulk (issue 7 item 9).
+        // Per address, whoever is signed in: an address must not mint accounts in bulk (docs/security.md).
         rateLimit: {
           max: opts.registrationLimit.max,
           timeWindow: opts.registrationLimit.windowMs,

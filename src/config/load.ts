@@ -1,7 +1,7 @@
 /**
  * Loading configuration: environment variables, overridden by CLI flags, validated once at boot into
  * one typed {@link Config}. Errors are {@link ConfigError}s whose message is the one line the process
- * prints before exiting 1 (Foundation issue, item 3).
+ * prints before exiting 1.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';

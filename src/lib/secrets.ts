@@ -1,6 +1,6 @@
 /**
  * Random secrets and their storage form. High-entropy tokens are stored as unsalted SHA-256 hex
- * (DESIGN §7; research/kozmos.md §6): a lookup is an equality on the hash, and the raw value is shown once.
+ * (DESIGN §7; docs/runtime-connect.md "Security"): a lookup is an equality on the hash, and the raw value is shown once.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 

@@ -1,5 +1,5 @@
 /**
- * Feed cursors (research/kozmos.md §1.10). Three forms are accepted:
+ * Feed cursors (docs/runtime-connect.md "Cursors"). Three forms are accepted:
  * - `<created_at ISO>|<id>`: the original compound cursor; `id` is the message's stream position,
  *   so "strictly after (created_at, id)" is "stream_ordering > id".
  * - `<created_at ISO>`: the legacy cursor; messages with `origin_server_ts` > that instant.

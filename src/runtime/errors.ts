@@ -1,6 +1,6 @@
 /**
- * The Runtime Connect error catalogue. Messages are the original Kozmos strings (research/kozmos.md
- * §1, §8) so existing bots and scripts that match on `error` keep working.
+ * The Runtime Connect error catalogue. Messages are the original Kozmos strings (docs/runtime-connect.md
+ * "Endpoints") so existing bots and scripts that match on `error` keep working.
  */
 import type { ErrorSpec } from '../lib/errors.ts';
 

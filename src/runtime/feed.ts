@@ -1,5 +1,5 @@
 /**
- * Reading the shared space (research/kozmos.md §1.9-1.10, fixed): pages of the feed after a cursor
+ * Reading the shared space (docs/runtime-connect.md "Endpoints", "Cursors"): pages of the feed after a cursor
  * (long-polled with `wait`), the live stream behind Server-Sent Events, and who is present.
  *
  * Fixes over the original (docs/runtime-connect.md): without a cursor the feed starts at the newest

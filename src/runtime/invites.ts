@@ -1,5 +1,5 @@
 /**
- * Runtime Connect invites (research/kozmos.md §1.3-1.4): a signed-in user creates a one-time code and
+ * Runtime Connect invites (docs/runtime-connect.md "Endpoints"): a signed-in user creates a one-time code and
  * claims it for a `kzrt_` runtime token bound to their own account. Part of the runtime service.
  */
 import { DomainError } from '../lib/errors.ts';
@@ -45,7 +45,7 @@ export function createInvites(deps: RuntimeDeps, tokens: RuntimeTokens) {
     },
 
     /**
-     * Claim an invite for the claimer's own account (research §1.4): single use; of two concurrent
+     * Claim an invite for the claimer's own account: single use; of two concurrent
      * claims exactly one wins. Mints a `kzrt_` token (shown once) and marks the claimer present.
      * @throws DomainError missingInviteCode | invalidInvite | inviteExpired | inviteUsed | claimFailed
      */

@@ -1,5 +1,5 @@
 /**
- * Posting to the shared space (research/kozmos.md §1.11, fixed) and its limits: a cooldown and a
+ * Posting to the shared space (docs/runtime-connect.md, quirks 3, 4 and 8) and its limits: a cooldown and a
  * per-minute budget per token (and for the account's web posts on their own), an account-wide cap
  * over all its senders, and refusal of the same text within a window. Rooms checks them atomically
  * with the insert, from indexed counts; an idempotency key makes retries (also concurrent ones)
@@ -67,7 +67,7 @@ export function createPosting(deps: RuntimeDeps) {
             lookbackSince: now - Math.max(MINUTE_MS, limits.sharedMinGapMs),
             ...(limits.sharedDuplicateWindowMs > 0 ? { duplicateSince: now - limits.sharedDuplicateWindowMs } : {}),
             verify(stats) {
-              // Each token (bot) and the account's web posts have budgets of their own (fix of §7.4).
+              // Each token (bot) and the account's web posts have budgets of their own (quirk 4).
               checkBudget(principal.tokenId !== undefined ? stats.byToken! : stats.bySenderWithoutToken, now);
               checkAccount(stats);
             },

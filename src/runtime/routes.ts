@@ -1,6 +1,6 @@
 /**
  * Runtime Connect HTTP API, `/api/runtime/*`: paths, JSON fields, status codes and error strings of
- * the original (research/kozmos.md §1), plus Orrery's stream, long-poll and token management.
+ * the original (docs/runtime-connect.md "Endpoints"), plus Orrery's stream, long-poll and token management.
  *
  * | method | path | who |
  * |---|---|---|
@@ -115,7 +115,7 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
   app.addContentTypeParser('*', { parseAs: 'string' }, lenientJson);
 
   /**
-   * Admin session, or the bootstrap key header (research §1.7; constant-time). With the header: 503
+   * Admin session, or the bootstrap key header (constant-time; docs/runtime-connect.md "Security"). With the header: 503
    * `bootstrap disabled` when no key is configured, as the original, 401 when wrong. Without it: 401
    * for no (or a runtime) credential, 403 for a signed-in non-admin.
    */

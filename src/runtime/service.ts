@@ -1,5 +1,5 @@
 /**
- * Runtime Connect (seed 000; research/kozmos.md §1): one-time invites claimed for `kzrt_` runtime
+ * Runtime Connect (seed 000; docs/runtime-connect.md): one-time invites claimed for `kzrt_` runtime
  * tokens bound to the claimer's own account, token idle expiry, presence heartbeats, the shared-space
  * feed and stream, and posts with their limits. Messages and presence live in rooms, tokens in
  * accounts. This file composes the parts, one per seam: `tokens.ts`, `invites.ts`, `feed.ts`,

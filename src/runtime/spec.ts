@@ -1,6 +1,6 @@
 /**
- * The public discovery document of Runtime Connect (`GET /api/runtime/spec`; research/kozmos.md
- * §1.2), with one presence window everywhere (the original advertised three) and the capabilities
+ * The public discovery document of Runtime Connect (`GET /api/runtime/spec`; endpoints in
+ * docs/runtime-connect.md), with one presence window everywhere (the original advertised three) and the capabilities
  * Orrery adds, so a client can tell what it may rely on.
  */
 import type { RuntimeDeps } from './types.ts';

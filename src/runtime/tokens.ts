@@ -1,5 +1,5 @@
 /**
- * Runtime tokens (`kzrt_…`; research/kozmos.md §1.1, §1.5-1.8): authentication with idle expiry,
+ * Runtime tokens (`kzrt_…`; docs/runtime-connect.md "Endpoints", "Security"): authentication with idle expiry,
  * heartbeats that keep them alive, direct issue (when enabled), admin rotate and revoke, and a user's
  * own list. Tokens are accounts' access tokens of kind `runtime`; presence is rooms'. Part of the
  * runtime service.
@@ -38,7 +38,7 @@ export function createRuntimeTokens(deps: RuntimeDeps) {
     mintToken,
 
     /**
-     * Resolve a `kzrt_` token. Idle expiry (research §1.1): when the last presence call (or the
+     * Resolve a `kzrt_` token. Idle expiry (docs/runtime-connect.md, quirk 2): when the last presence call (or the
      * creation) is older than `RUNTIME_TOKEN_IDLE_MS`, the token is deactivated, its user's presence
      * removed, and the call fails with `token expired`; later calls get `invalid token`.
      * @throws DomainError invalidToken | tokenExpired
@@ -98,7 +98,7 @@ export function createRuntimeTokens(deps: RuntimeDeps) {
     },
 
     /**
-     * Admin rotate (research §1.7): a new token for the same user, the old one deactivated.
+     * Admin rotate: a new token for the same user, the old one deactivated.
      * @throws DomainError missingTokenArg | invalidToken
      */
     async rotate(rawToken: string | undefined, label: string | undefined) {
@@ -112,7 +112,7 @@ export function createRuntimeTokens(deps: RuntimeDeps) {
     },
 
     /**
-     * Admin revoke (research §1.8, fixed: revoking a token also clears its user's presence).
+     * Admin revoke (fixed: revoking a token also clears its user's presence, quirk 7).
      * @throws DomainError revokeTarget | missingUserTarget
      */
     async revoke(body: { token?: string | undefined; tokenHash?: string | undefined; revokeAllForUser?: boolean | undefined; userId?: string | undefined; username?: string | undefined }) {

@@ -102,7 +102,7 @@ export interface PresenceTable {
   via_runtime: number;
 }
 
-/** `runtime_invites` (runtime): one-time invite codes, stored as SHA-256 (research/kozmos.md §2). */
+/** `runtime_invites` (runtime): one-time invite codes, stored as SHA-256 (docs/runtime-connect.md "Security"). */
 export interface RuntimeInvitesTable {
   invite_id: Generated<number>;
   code_hash: string;

@@ -1,7 +1,7 @@
 /**
  * 000003 — `events.dedupe_key`: a sender-supplied key (runtime: SHA-256 of the normalised text) so
  * that "the same message sent too recently" is one indexed lookup instead of reading and parsing the
- * sender's recent events on every post (issue 7 item 9).
+ * sender's recent events on every post (docs/runtime-connect.md, quirk 4).
  */
 import type { Kysely } from 'kysely';
 

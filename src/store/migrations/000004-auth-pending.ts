@@ -1,7 +1,7 @@
 /**
  * 000004 — `auth_failures.pending`: login attempts reserved and still being checked, apart from the
  * failures. The throttle grants an attempt only while failures and pending together stay under the
- * limit, and only completed failures lock a key (issue 7 item 1): counting in-flight attempts as
+ * limit, and only completed failures lock a key (docs/security.md): counting in-flight attempts as
  * failures locked addresses whose attempts were about to be given back.
  */
 import type { Kysely } from 'kysely';
