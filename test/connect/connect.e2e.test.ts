@@ -99,11 +99,12 @@ describe('orrery connect end to end (echo model)', () => {
     });
     await waitForLine(bot, /stream connected/);
 
-    // Two triggers at once: the second reply meets the bot's cooldown (429) and is retried, not dropped.
-    await post(alice, 'hello everyone');
+    // Two triggers at once (from two people, so neither waits for a cooldown of their own): the
+    // second reply meets the bot's cooldown (429) and is retried, not dropped.
     await Promise.all([post(bob, 'hey botowner, are you there?'), post(alice, '@botowner first')]);
     await waitFor(async () => (await replies()).length >= 2, { what: `two replies\n${bot.lines.join('\n')}` });
     assert.ok(bot.lines.some((l) => /post retry in \d+ ms: rate limited/.test(l)), bot.lines.join('\n'));
+    await post(alice, 'hello everyone');
     await post(bob, 'bot second');
     await waitFor(async () => (await replies()).length >= 3, { what: 'a third reply' });
     const all = await replies();

@@ -50,7 +50,7 @@ describe('orrery connect retries (real server, fault-injecting proxy)', () => {
         ['alice: echo: hey retrier, still there?'],
         'one reply, although the first attempt was stored',
       );
-      const attempts = proxy.seen.filter(isReply);
+      const attempts = proxy.seen.filter((r) => isReply(r) && r.headers.authorization === `Bearer ${owner.token}`);
       assert.equal(attempts.length, 4);
       assert.equal(new Set(attempts.map((r) => r.headers['idempotency-key'])).size, 1, 'every attempt carries the same Idempotency-Key');
       assert.ok(attempts[3]!.at - attempts[2]!.at >= 290, `retry_after_ms honoured: waited ${attempts[3]!.at - attempts[2]!.at} ms`);
