@@ -60,10 +60,9 @@ export const inputPlugin = fp(
       done(new DomainError(PlatformErrors.unsupportedMediaType), undefined);
     });
 
-    app.addHook('preValidation', async function refuseNul(request: FastifyRequest) {
-      if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
-        throw new DomainError(PlatformErrors.nulInText);
-      }
+    app.addHook('preValidation', function refuseNul(request: FastifyRequest, _reply, done) {
+      const nul = containsNul(request.body) || containsNul(request.query) || containsNul(request.params);
+      done(nul ? new DomainError(PlatformErrors.nulInText) : undefined);
     });
   },
   { name: 'orrery-input', fastify: '5.x' },

@@ -127,8 +127,9 @@ export const livePlugin = fp(
     // What is still answered during shutdown (the long-polls just ended, in-flight requests) closes
     // its connection: the server's sweep of idle keep-alive connections has run already, and would
     // otherwise wait for the client to hang up.
-    app.addHook('onSend', async (_request, reply) => {
+    app.addHook('onSend', function closeWhileClosing(_request, reply, payload, done) {
       if (closing) reply.header('connection', 'close');
+      done(null, payload);
     });
   },
   { name: 'orrery-live', fastify: '5.x', dependencies: ['orrery-auth'] },

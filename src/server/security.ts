@@ -82,14 +82,13 @@ export function corsPolicy(opts: Pick<SecurityOptions, 'corsOrigins' | 'publicOr
 export const securityPlugin = fp(
   async function security(app: FastifyInstance, opts: SecurityOptions) {
     const allows = corsPolicy(opts);
+    // Options objects built once: the delegator runs on every request.
+    const exposedHeaders = ['x-correlation-id', 'retry-after'];
+    const refused = { origin: false, credentials: true, exposedHeaders };
     await app.register(cors, {
-      delegator: async (request: FastifyRequest) => {
+      delegator: (request: FastifyRequest, callback) => {
         const origin = request.headers.origin;
-        return {
-          origin: typeof origin === 'string' && allows(origin, request) ? origin : false,
-          credentials: true,
-          exposedHeaders: ['x-correlation-id', 'retry-after'],
-        };
+        callback(null, typeof origin === 'string' && allows(origin, request) ? { origin, credentials: true, exposedHeaders } : refused);
       },
     });
     const securityHeaders = helmet({
