@@ -18,7 +18,8 @@ import type { Principal } from '../accounts/types.ts';
 
 /**
  * Who may call a route: anyone; a signed-in user (session, access token or JWT); an admin; a
- * runtime token (`kzrt_`); or either of the last two.
+ * runtime token (a principal `via: 'runtime_token'`, whichever module resolved it); or a user or a
+ * runtime token.
  */
 export type AuthRequirement = 'public' | 'user' | 'admin' | 'runtime' | 'runtime_or_user';
 
