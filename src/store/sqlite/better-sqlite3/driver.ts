@@ -11,8 +11,9 @@ const require = createRequire(import.meta.url);
 
 /**
  * First Node major on which better-sqlite3 12 is not used: on Node 24 its `Statement` destructor
- * runs after the environment is gone and aborts the process at exit with
- * `Assertion failed: (env) != nullptr` (WiseLibs/better-sqlite3#1515, closed without a fix in 12.x).
+ * aborts the process with `Assertion failed: (env) != nullptr` — at exit, and also when a garbage
+ * collection frees a statement (`orrery start` died so before listening). WiseLibs/better-sqlite3#1515,
+ * closed without a fix in 12.x. Node 23 is untested and outside `engines`; node:sqlite serves it.
  */
 const FIRST_UNSUPPORTED_NODE_MAJOR = 23;
 
@@ -25,7 +26,7 @@ function load(): Loaded {
   if (loaded) return loaded;
   const major = Number(process.versions.node.split('.')[0]);
   if (major >= FIRST_UNSUPPORTED_NODE_MAJOR) {
-    loaded = { reason: `better-sqlite3 12 aborts at exit on Node ${major} (better-sqlite3#1515)` };
+    loaded = { reason: `better-sqlite3 12 aborts Node ${major} when a statement is freed (better-sqlite3#1515)` };
     return loaded;
   }
   try {
