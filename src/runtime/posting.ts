@@ -30,7 +30,9 @@ export function createPosting(deps: RuntimeDeps) {
   /** Per-minute budget and cooldown of one sender scope (a token, or the account's web posts). */
   function checkBudget(scope: SendCount, now: number): void {
     if (scope.count >= limits.sharedMaxPerMinute) throw rateLimited('too many runtime shared posts', MINUTE_MS);
-    const elapsed = scope.newestTs === null ? Infinity : now - scope.newestTs;
+    // A rival committed while this post waited for the write lock may carry a later timestamp than
+    // `now`: that is no gap at all, not a negative one (which would refuse even with no cooldown).
+    const elapsed = scope.newestTs === null ? Infinity : Math.max(0, now - scope.newestTs);
     if (elapsed < limits.sharedMinGapMs) throw rateLimited('cooldown', Math.max(50, limits.sharedMinGapMs - elapsed));
   }
 
@@ -68,7 +70,8 @@ export function createPosting(deps: RuntimeDeps) {
             ...(limits.sharedDuplicateWindowMs > 0 ? { duplicateSince: now - limits.sharedDuplicateWindowMs } : {}),
             verify(stats) {
               // Each token (bot) and the account's web posts have budgets of their own (quirk 4).
-              checkBudget(principal.tokenId !== undefined ? stats.byToken! : stats.bySenderWithoutToken, now);
+              // The clock is read again: this runs once the write lock is held.
+              checkBudget(principal.tokenId !== undefined ? stats.byToken! : stats.bySenderWithoutToken, clock.now());
               checkAccount(stats);
             },
           },
