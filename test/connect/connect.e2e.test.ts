@@ -44,7 +44,7 @@ function startBot(s: TestServer, token: string, stateFile: string, extra: string
   const lines: string[] = [];
   child.stdout!.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
   child.stderr!.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const bot = { child, lines, exited };
   started.push(bot);
   return bot;
@@ -103,7 +103,7 @@ describe('orrery connect end to end (echo model)', () => {
     // second reply meets the bot's cooldown (429) and is retried, not dropped.
     await Promise.all([post(bob, 'hey botowner, are you there?'), post(alice, '@botowner first')]);
     await waitFor(async () => (await replies()).length >= 2, { what: `two replies\n${bot.lines.join('\n')}` });
-    assert.ok(bot.lines.some((l) => /post retry in \d+ ms: rate limited/.test(l)), bot.lines.join('\n'));
+    await waitForLine(bot, /post retry in \d+ ms: rate limited/);
     await post(alice, 'hello everyone');
     await post(bob, 'bot second');
     await waitFor(async () => (await replies()).length >= 3, { what: 'a third reply' });
@@ -114,7 +114,7 @@ describe('orrery connect end to end (echo model)', () => {
       ['alice: echo: @botowner first', 'bob: echo: bot second', 'bob: echo: hey botowner, are you there?'],
       'exactly one reply per trigger, none to "hello everyone", none to its own replies',
     );
-    assert.ok(bot.lines.some((l) => /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] replied to bob$/.test(l)));
+    await waitForLine(bot, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] replied to bob$/);
 
     bot.child.kill('SIGTERM');
     assert.equal(await bot.exited, 0);
@@ -177,7 +177,7 @@ describe('orrery connect end to end (echo model)', () => {
     });
     let err = '';
     missing.stderr!.on('data', (d) => (err += d));
-    assert.equal(await new Promise((r) => missing.once('exit', r)), 1);
+    assert.equal(await new Promise((r) => missing.once('close', r)), 1);
     assert.match(err, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] fatal: missing required arg: base-url/);
 
     const revoked = await linkedUser(s, 'revoked');

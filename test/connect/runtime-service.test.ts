@@ -81,7 +81,7 @@ function runService(script: string, args: string[], options: { cwd: string; env?
   const lines: string[] = [];
   child.stdout!.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
   child.stderr!.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
-  return { child, lines, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  return { child, lines, exited: new Promise((resolve) => child.once('close', (code) => resolve(code))) };
 }
 
 const waitForLine = (service: Service, re: RegExp, timeoutMs = 20_000) =>
@@ -118,7 +118,7 @@ describe('scripts/runtime-service.mjs (the seed entry point, from dist/)', () =>
       { cwd: workDir, env: { ORRERY_STATE_DIR: stateDir } },
     );
     await waitForLine(service, /^\[[\d :-]+\] runtime start user=svc trigger=svc$/);
-    assert.ok(service.lines.some((l) => /model=gpt-4\.1-mini heartbeat=25s poll=2s replyAll=false/.test(l)), service.lines.join('\n'));
+    await waitForLine(service, /^\[[\d :-]+\] model=gpt-4\.1-mini heartbeat=25s poll=2s replyAll=false$/);
     await waitForLine(service, /mode=poll /);
     await waitFor(async () => (await alice.get('/api/runtime/presence')).body.users.some((u: { username: string }) => u.username === 'svc'), { what: 'presence' });
 
