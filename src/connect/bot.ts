@@ -1,8 +1,8 @@
 /**
- * The bring-your-own bot (seed 000 "Generic Runtime Bot Script"; research/kozmos.md §3): heartbeat,
- * read the shared space, reply when triggered, clear presence on shutdown.
+ * The bring-your-own bot, the original Kozmos `runtime-service.mjs` rebuilt (docs/runtime-connect.md,
+ * "The bot"): heartbeat, read the shared space, reply when triggered, clear presence on shutdown.
  *
- * Fixes over the original (§3.3-3.4): it knows its own user id from the token, so it never answers
+ * Fixes over the original: it knows its own user id from the token, so it never answers
  * its own account (with `--answer-owner` it answers the owner's web posts, and the server leaves out
  * every post of the account's bots: `exclude=own_bots`); the cursor advances only after a message is
  * handled, so a failing model call or post is retried (with backoff, honouring 429 `retry_after_ms`)

@@ -1,7 +1,7 @@
 /**
  * `orrery connect` / `scripts/runtime-service.mjs` options, with the original bot's flags, env vars,
- * defaults, minimums and error messages (research/kozmos.md §3.1). A flag wins over its env var,
- * the env var over the default.
+ * defaults, minimums and error messages (docs/runtime-connect.md, "The bot"). A flag wins over its
+ * env var, the env var over the default.
  */
 import type { Command } from 'commander';
 import { defaultStateFile } from './state.ts';

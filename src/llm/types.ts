@@ -1,5 +1,5 @@
 /**
- * The LLM port (DESIGN §2 `llm`): one interface, several providers (an OpenAI-compatible HTTP
+ * The LLM port (docs/architecture.md, `src/llm`): one interface, several providers (an OpenAI-compatible HTTP
  * endpoint, an offline `echo` model). Implementations live in sibling folders under the same file
  * name, `provider.ts`, and pass one contract suite (`contract.test.ts`).
  */
