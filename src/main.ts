@@ -13,6 +13,9 @@ import { ADMIN_HOST, createAdminServer } from './server/admin.ts';
 import { createListenerControl } from './server/listener.ts';
 import type { Clock } from './lib/clock.ts';
 
+/** How often a stopping server checks whether only idle connections are left, ms. */
+const IDLE_SWEEP_MS = 25;
+
 /** A running Orrery: its URLs and a graceful stop. */
 export interface RunningOrrery {
   url: string;
@@ -75,8 +78,15 @@ export async function startOrrery(config: Config, options: StartOptions = {}): P
           throw error;
         },
       );
+      // Once no request is in flight, what is left are idle connections, including ones that never
+      // sent a request (a fetch's spare connection, a browser's preconnect), which Fastify's one-time
+      // idle sweep does not see and which would otherwise hold the stop for SHUTDOWN_TIMEOUT_MS.
+      const sweep = setInterval(() => {
+        if (listener.activeRequests() === 0) app.server.closeAllConnections();
+      }, IDLE_SWEEP_MS);
       const outcome = await Promise.race([closed, timedOut]);
       clearTimeout(timer);
+      clearInterval(sweep);
       if (outcome === 'timeout') {
         app.log.warn('shutdown timeout reached; closing remaining connections');
         app.server.closeAllConnections();

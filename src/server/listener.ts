@@ -12,6 +12,11 @@ export interface ListenerControl {
   disable(): Promise<void>;
   enable(): Promise<void>;
   openConnections(): Promise<number>;
+  /**
+   * Requests whose response has not closed yet, counted at the `node:http` level, so hijacked
+   * streams count too. At shutdown, once none are left, every remaining connection is idle.
+   */
+  activeRequests(): number;
 }
 
 /** Wrap `app`. Call before the app is ready (it adds a hook); use after `app.listen`. */
@@ -21,7 +26,13 @@ export function createListenerControl(app: FastifyInstance): ListenerControl {
   app.addHook('onSend', async function askToLeave(_request, reply) {
     if (!accepting) reply.header('connection', 'close');
   });
+  let active = 0;
+  app.server.on('request', (_req, res) => {
+    active++;
+    res.once('close', () => active--);
+  });
   return {
+    activeRequests: () => active,
     accepting: () => accepting,
     async disable() {
       if (!accepting) return;

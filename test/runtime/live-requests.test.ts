@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import net from 'node:net';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { Client } from '../helpers/client.ts';
 import { startTestServer, TEST_DB, type TestServer } from '../helpers/server.ts';
@@ -182,6 +183,21 @@ describe('shutdown with streams and long-polls open', () => {
     const answered = await poll;
     assert.equal(answered.status, 200);
     assert.deepEqual(answered.body.messages, []);
+  });
+});
+
+describe('shutdown with idle connections open', () => {
+  // (That a request in flight at SIGTERM still gets its answer is the CLI's SIGTERM test.)
+  test('a connection that never sent a request does not hold the stop for SHUTDOWN_TIMEOUT_MS', async () => {
+    const s = await startTestServer({ SHUTDOWN_TIMEOUT_MS: '20000' });
+    const url = new URL(s.url);
+    const silent = net.connect(Number(url.port), url.hostname);
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const started = Date.now();
+    await s.close();
+    const elapsed = Date.now() - started;
+    silent.destroy();
+    assert.ok(elapsed < 5000, `shutdown took ${elapsed} ms`);
   });
 });
 
