@@ -2,10 +2,7 @@
  * `orrery admin …`: account administration from the shell (works whatever REGISTRATION_POLICY says).
  */
 import { Command } from 'commander';
-import { openStore } from '../store/database.ts';
-import { migrateToLatest } from '../store/migrate.ts';
 import type { AccountsService } from '../accounts/service.ts';
-import { createServices } from '../services.ts';
 import { DomainError } from '../lib/errors.ts';
 import { configFromFlags, withConfigFlags } from './config-flags.ts';
 
@@ -14,6 +11,12 @@ async function withAccounts(
   fn: (accounts: AccountsService) => Promise<string>,
 ): Promise<void> {
   const config = configFromFlags(options);
+  // Loaded when run, so that `orrery --help` and the other subcommands start without the services.
+  const [{ openStore }, { migrateToLatest }, { createServices }] = await Promise.all([
+    import('../store/database.ts'),
+    import('../store/migrate.ts'),
+    import('../services.ts'),
+  ]);
   const store = openStore({ databaseUrl: config.databaseUrl, dataPath: config.dataPath });
   try {
     await migrateToLatest(store);

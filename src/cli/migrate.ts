@@ -2,8 +2,6 @@
  * `orrery migrate`: bring the database schema up to date (also done by `start`).
  */
 import { Command } from 'commander';
-import { openStore } from '../store/database.ts';
-import { migrateToLatest } from '../store/migrate.ts';
 import { configFromFlags, withConfigFlags } from './config-flags.ts';
 
 /** Builds the `migrate` subcommand. */
@@ -11,6 +9,8 @@ export function migrateCommand(): Command {
   return withConfigFlags(new Command('migrate').description('run database migrations (idempotent)')).action(
     async (options: Record<string, string | undefined>) => {
       const config = configFromFlags(options);
+      // Loaded when run, so that the other subcommands start without the store.
+      const [{ openStore }, { migrateToLatest }] = await Promise.all([import('../store/database.ts'), import('../store/migrate.ts')]);
       const store = openStore({ databaseUrl: config.databaseUrl, dataPath: config.dataPath });
       try {
         const result = await migrateToLatest(store);
