@@ -30,7 +30,7 @@ export interface SendOptions {
   txnId?: string;
   /** The access/runtime token that sent it (rate limits per token). */
   tokenId?: number;
-  /** Key for "same content recently" checks ({@link SendGuard.duplicateSince}); stored, never sent to clients. */
+  /** Key for "same content recently" checks ({@link SendGuard.duplicateWindowMs}); stored, never sent to clients. */
   dedupeKey?: string;
   /** Rate and duplicate rules checked atomically with the insert; `verify` throws to refuse. */
   guard?: SendGuard;
@@ -84,9 +84,9 @@ export function createRoomsService(deps: RoomsDeps) {
   }
 
   async function persist(rows: NewEventRow[]): Promise<RoomEvent[]> {
-    const result = await store.insertEvents(rows);
+    const result = await store.insertEvents(rows, { now: () => clock.now() });
     if (!('orderings' in result)) throw new Error('unreachable: no transaction id given');
-    return announce(rows.map(({ membership: _m, ...r }, i) => toEvent({ ...r, stream_ordering: result.orderings[i]! })));
+    return announce(rows.map(({ membership: _m, ...r }, i) => toEvent({ ...r, origin_server_ts: result.ts, stream_ordering: result.orderings[i]! })));
   }
 
   // One fan-out per (room, event types), shared by every watcher of it. A promise, so that watchers
@@ -158,11 +158,12 @@ export function createRoomsService(deps: RoomsDeps) {
       if ((await store.membershipOf(room_id, sender)) !== 'join') throw new DomainError(RoomErrors.notJoined);
       const newRow = row(room_id, sender, type, content, null, options);
       const result = await store.insertEvents([newRow], {
+        now: () => clock.now(),
         ...(options.txnId ? { txn: { sender, txnId: options.txnId } } : {}),
         ...(options.guard ? { guard: options.guard } : {}),
       });
       if ('existing' in result) return { event: toEvent(result.existing), duplicate: true };
-      const [event] = announce([toEvent({ ...newRow, stream_ordering: result.orderings[0]! })]);
+      const [event] = announce([toEvent({ ...newRow, origin_server_ts: result.ts, stream_ordering: result.orderings[0]! })]);
       return { event: event!, duplicate: false };
     },
 

@@ -25,6 +25,12 @@ export type NewEventRow = Omit<Insertable<EventsTable>, 'stream_ordering'> & {
 
 /** Options of {@link RoomsStore.insertEvents}. */
 export interface InsertOptions {
+  /**
+   * The clock, read once the write lock is held: every row is stamped with that instant, so time
+   * order follows stream order (a stamp taken before waiting for the lock could be older than an
+   * event committed meanwhile, and a reader paging by time would skip or repeat it).
+   */
+  now: () => number;
   /** A client transaction id of the (single) event: when one is stored already, it is returned instead. */
   txn?: { sender: string; txnId: string };
   /** Checked inside the transaction, after the txn lookup, before the insert. */
@@ -32,7 +38,7 @@ export interface InsertOptions {
 }
 
 /** What {@link RoomsStore.insertEvents} did: stored the rows, or found the transaction's earlier event. */
-export type InsertResult = { orderings: number[] } | { existing: EventRow };
+export type InsertResult = { orderings: number[]; ts: number } | { existing: EventRow };
 
 /**
  * PostgreSQL advisory lock (key pair `'orry'`, 1) held by every event-writing transaction until it
@@ -63,13 +69,14 @@ const toCount = (n: unknown, newest: unknown): SendCount => ({ count: Number(n ?
  * (`events_sender_ts_idx`, `events_token_ts_idx`, `events_dedupe_idx`), each touching only the
  * window's events, however high the limits are set.
  */
-async function sendStats(q: Kysely<Database>, row: NewEventRow, guard: SendGuard): Promise<SendStats> {
-  const lower = Math.min(guard.countSince, guard.lookbackSince);
-  const counted = sql`case when origin_server_ts >= ${guard.countSince} then 1 else 0 end`;
+async function sendStats(q: Kysely<Database>, row: NewEventRow, guard: SendGuard, now: number): Promise<SendStats> {
+  const countSince = now - guard.countWindowMs;
+  const lower = Math.min(countSince, now - guard.lookbackMs);
+  const counted = sql`case when origin_server_ts >= ${countSince} then 1 else 0 end`;
   const sender = (
     await sql<CountRow & { n_web: number | string | null; newest_web: number | string | null }>`
       select sum(${counted}) as n, max(origin_server_ts) as newest,
-             sum(case when token_id is null and origin_server_ts >= ${guard.countSince} then 1 else 0 end) as n_web,
+             sum(case when token_id is null and origin_server_ts >= ${countSince} then 1 else 0 end) as n_web,
              max(case when token_id is null then origin_server_ts end) as newest_web
         from events
        where room_id = ${row.room_id} and sender = ${row.sender} and origin_server_ts >= ${lower} and type = ${row.type}`.execute(q)
@@ -80,10 +87,10 @@ async function sendStats(q: Kysely<Database>, row: NewEventRow, guard: SendGuard
       : (await sql<CountRow>`select sum(${counted}) as n, max(origin_server_ts) as newest
              from events where token_id = ${row.token_id} and origin_server_ts >= ${lower}`.execute(q)).rows[0];
   const duplicate =
-    guard.duplicateSince !== undefined && row.dedupe_key !== null
+    guard.duplicateWindowMs !== undefined && row.dedupe_key !== null
       ? (await sql`select 1 as hit from events
              where room_id = ${row.room_id} and sender = ${row.sender} and dedupe_key = ${row.dedupe_key}
-               and origin_server_ts >= ${guard.duplicateSince} limit 1`.execute(q)).rows.length > 0
+               and origin_server_ts >= ${now - guard.duplicateWindowMs} limit 1`.execute(q)).rows.length > 0
       : false;
   return {
     bySender: toCount(sender?.n, sender?.newest),
@@ -116,7 +123,7 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
      * every earlier write: concurrent retries with one transaction id all get the first event, and
      * concurrent sends cannot slip past a rate limit.
      */
-    async insertEvents(rows: NewEventRow[], options: InsertOptions = {}): Promise<InsertResult> {
+    async insertEvents(rows: NewEventRow[], options: InsertOptions): Promise<InsertResult> {
       try {
         return await db.transaction().execute(async (trx): Promise<InsertResult> => {
           if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENTS_WRITE_LOCK[0]}, ${EVENTS_WRITE_LOCK[1]})`.execute(trx);
@@ -124,10 +131,11 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
             const existing = await findEventByTxn(trx, options.txn.sender, options.txn.txnId);
             if (existing) return { existing };
           }
-          if (options.guard) options.guard.verify(await sendStats(trx, rows[0]!, options.guard));
+          const ts = options.now();
+          if (options.guard) options.guard.verify(await sendStats(trx, rows[0]!, options.guard, ts), ts);
           const orderings: number[] = [];
           for (const { membership, ...row } of rows) {
-            const r = await trx.insertInto('events').values(row).returning('stream_ordering').executeTakeFirstOrThrow();
+            const r = await trx.insertInto('events').values({ ...row, origin_server_ts: ts }).returning('stream_ordering').executeTakeFirstOrThrow();
             orderings.push(Number(r.stream_ordering));
             if (row.state_key !== null) {
               await trx
@@ -137,7 +145,7 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
                 .execute();
             }
           }
-          return { orderings };
+          return { orderings, ts };
         });
       } catch (error) {
         // Only reachable if writes were not serialized (another writer on the database): the

@@ -41,10 +41,10 @@ export interface PresenceState {
   via_runtime: boolean;
 }
 
-/** How many events one scope sent since {@link SendGuard.countSince}, and when its newest was sent. */
+/** How many events one scope sent within {@link SendGuard.countWindowMs}, and when its newest was sent. */
 export interface SendCount {
   count: number;
-  /** ms, or null when it sent nothing since {@link SendGuard.lookbackSince} */
+  /** ms, or null when it sent nothing within {@link SendGuard.lookbackMs} */
   newestTs: number | null;
 }
 
@@ -60,21 +60,23 @@ export interface SendStats {
   bySenderWithoutToken: SendCount;
   /** Events sent with the same token (null when the send has no token). */
   byToken: SendCount | null;
-  /** An earlier event of the sender in the room carries the same `dedupeKey` since `duplicateSince`. */
+  /** An earlier event of the sender in the room carries the same `dedupeKey` within `duplicateWindowMs`. */
   duplicate: boolean;
 }
 
 /**
  * A caller's rule on sends (rate limits, duplicate text), checked atomically with the insert: event
- * writes are serialized, so no concurrent send can slip between the check and the write.
+ * writes are serialized, and the windows end at the send's own timestamp, taken once the write lock
+ * is held, so no concurrent send can slip between the check and the write, and none counts as later
+ * than this one.
  */
 export interface SendGuard {
-  /** Events at or after this instant (ms) are counted. */
-  countSince: number;
-  /** `newestTs` looks back to this instant (ms); keep it ≥ the oldest cooldown that matters. */
-  lookbackSince: number;
-  /** Look for the send's `dedupeKey` among the sender's events at or after this instant (ms). */
-  duplicateSince?: number;
-  /** Throw (the caller's own error) to refuse the send. */
-  verify(stats: SendStats): void;
+  /** Events within this many ms before the send are counted. */
+  countWindowMs: number;
+  /** `newestTs` looks back this far, ms; keep it ≥ the longest cooldown that matters. */
+  lookbackMs: number;
+  /** Look for the send's `dedupeKey` among the sender's events within this many ms. */
+  duplicateWindowMs?: number;
+  /** Throw (the caller's own error) to refuse the send; `now` is the send's timestamp, ms. */
+  verify(stats: SendStats, now: number): void;
 }

@@ -40,7 +40,7 @@ function feedMessageOf(event: RoomEvent): FeedMessage {
 
 /** Builds the feed part of the runtime service. */
 export function createFeed(deps: RuntimeDeps) {
-  const { rooms, clock, config } = deps;
+  const { rooms, config } = deps;
 
   return {
     /** Users seen within the presence window, newest first, at most 200. */
@@ -81,9 +81,11 @@ export function createFeed(deps: RuntimeDeps) {
       const waitMs = Math.min(MAX_WAIT_MS, Math.max(0, input.waitMs ?? 0));
       if (events.length === 0 && waitMs > 0 && cursor) {
         const after = cursor.kind === 'stream' ? cursor.after : 0;
-        const deadline = clock.now() + waitMs;
+        // Waiting is real time, whatever clock the expiry rules run on (a frozen test clock must not
+        // make an empty long-poll wait forever).
+        const deadline = performance.now() + waitMs;
         while (events.length === 0 && !input.signal?.aborted) {
-          const remaining = deadline - clock.now();
+          const remaining = deadline - performance.now();
           if (remaining <= 0) break;
           await rooms.waitForEvent(roomId, after, remaining, input.signal, MESSAGE_TYPES);
           events = await read();

@@ -23,15 +23,15 @@ const normalise = (text: string) => text.replace(/\s+/g, ' ').trim().toLowerCase
 
 /** Builds the posting part of the runtime service. */
 export function createPosting(deps: RuntimeDeps) {
-  const { rooms, clock, config } = deps;
+  const { rooms, config } = deps;
   const limits = config.runtime;
   const rateLimited = (reason: string, retry_after_ms: number) => new DomainError(RuntimeErrors.rateLimited, { details: { reason, retry_after_ms } });
 
   /** Per-minute budget and cooldown of one sender scope (a token, or the account's web posts). */
   function checkBudget(scope: SendCount, now: number): void {
     if (scope.count >= limits.sharedMaxPerMinute) throw rateLimited('too many runtime shared posts', MINUTE_MS);
-    // A rival committed while this post waited for the write lock may carry a later timestamp than
-    // `now`: that is no gap at all, not a negative one (which would refuse even with no cooldown).
+    // Another instance's clock may run ahead of ours: a newer timestamp than `now` is no gap at all,
+    // not a negative one (which would refuse even with no cooldown set).
     const elapsed = scope.newestTs === null ? Infinity : Math.max(0, now - scope.newestTs);
     if (elapsed < limits.sharedMinGapMs) throw rateLimited('cooldown', Math.max(50, limits.sharedMinGapMs - elapsed));
   }
@@ -54,7 +54,6 @@ export function createPosting(deps: RuntimeDeps) {
       if (!content) throw new DomainError(RuntimeErrors.emptyContent);
       const roomId = await rooms.ensureSharedRoom();
       const userId = principal.user.userId;
-      const now = clock.now();
       const { event, duplicate } = await rooms.sendEvent(
         roomId,
         userId,
@@ -65,13 +64,13 @@ export function createPosting(deps: RuntimeDeps) {
           ...(principal.tokenId !== undefined ? { tokenId: principal.tokenId } : {}),
           dedupeKey: sha256Hex(normalise(content)),
           guard: {
-            countSince: now - MINUTE_MS,
-            lookbackSince: now - Math.max(MINUTE_MS, limits.sharedMinGapMs),
-            ...(limits.sharedDuplicateWindowMs > 0 ? { duplicateSince: now - limits.sharedDuplicateWindowMs } : {}),
-            verify(stats) {
+            countWindowMs: MINUTE_MS,
+            lookbackMs: Math.max(MINUTE_MS, limits.sharedMinGapMs),
+            ...(limits.sharedDuplicateWindowMs > 0 ? { duplicateWindowMs: limits.sharedDuplicateWindowMs } : {}),
+            // `now` is the post's own timestamp, taken once the write lock is held.
+            verify(stats, now) {
               // Each token (bot) and the account's web posts have budgets of their own (quirk 4).
-              // The clock is read again: this runs once the write lock is held.
-              checkBudget(principal.tokenId !== undefined ? stats.byToken! : stats.bySenderWithoutToken, clock.now());
+              checkBudget(principal.tokenId !== undefined ? stats.byToken! : stats.bySenderWithoutToken, now);
               checkAccount(stats);
             },
           },
