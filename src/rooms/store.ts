@@ -14,8 +14,12 @@ export type EventRow = Selectable<EventsTable>;
 /** A `presence` row. */
 export type PresenceRow = Selectable<PresenceTable>;
 
-/** A new event to store (`membership` feeds `current_state` for `m.room.member`); state events also update `current_state`. */
-export type NewEventRow = Omit<Insertable<EventsTable>, 'stream_ordering'> & {
+/**
+ * A new event to store (`membership` feeds `current_state` for `m.room.member`; state events also
+ * update `current_state`). Its `origin_server_ts` is stamped by {@link RoomsStore.insertEvents} under
+ * the write lock.
+ */
+export type NewEventRow = Omit<Insertable<EventsTable>, 'stream_ordering' | 'origin_server_ts'> & {
   state_key: string | null;
   txn_id: string | null;
   token_id: number | null;

@@ -65,7 +65,6 @@ const Text = (description: string) => lenient(z.string().describe(description));
 const Bodies = {
   inviteCreate: z.object({ ttlMinutes: lenient(z.union([z.number(), z.string()]).describe('minutes, 1-60 (default 10; fractions kept)')) }),
   inviteClaim: z.object({ code: Text('the kzinv_ invite code'), label: Text('a name for the token (default "runtime")') }),
-  heartbeat: z.object({}).describe('ignored'),
   shared: z.object({ content: Text('the message: trimmed, at most 2000 characters') }),
   token: z.object({ label: Text('a name for the token') }),
   rotate: z.object({ token: Text('the kzrt_ token to replace'), label: Text('label of the new token (default: the old one)') }),
@@ -155,7 +154,8 @@ export async function runtimeRoutes(app: FastifyInstance, opts: RuntimeRoutesOpt
 
   r.post(
     '/presence',
-    { config: { auth: 'runtime', authErrors: TOKEN }, schema: { tags, summary: 'Heartbeat (any body, or none, is ignored)', body: optionalBody(Bodies.heartbeat.passthrough()), response: { 200: Ok } } },
+    // No body schema: whatever a bot sends (nothing, `{}`, a form) is ignored, as the original did.
+    { config: { auth: 'runtime', authErrors: TOKEN }, schema: { tags, summary: 'Heartbeat (any body, or none, is ignored)', response: { 200: Ok } } },
     async (request) => {
       await runtime.heartbeat(principalOf(request));
       return { ok: true as const };

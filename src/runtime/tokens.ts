@@ -88,9 +88,6 @@ export function createRuntimeTokens(deps: RuntimeDeps) {
       return { token, note: 'Store this token now. It will not be shown again.' };
     },
 
-    /** True when a bootstrap key is configured (`RUNTIME_BOOTSTRAP_KEY`). */
-    bootstrapEnabled: (): boolean => limits.bootstrapKey !== undefined,
-
     /** True when `key` is the configured bootstrap key (constant time). @throws DomainError bootstrapDisabled when none is set */
     checkBootstrapKey(key: string): boolean {
       if (!limits.bootstrapKey) throw new DomainError(RuntimeErrors.bootstrapDisabled);

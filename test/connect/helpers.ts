@@ -11,7 +11,8 @@ import { createConnectBot, type RetryOptions } from '../../src/connect/bot.ts';
 import { resolveConnectOptions } from '../../src/connect/options.ts';
 import { createEchoProvider } from '../../src/llm/echo/provider.ts';
 import type { LlmProvider } from '../../src/llm/types.ts';
-import type { Client } from '../helpers/client.ts';
+import { Client } from '../helpers/client.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** A bot running in this process. */
@@ -216,4 +217,32 @@ export async function startFakeModel(): Promise<FakeModel> {
     await new Promise((resolve) => server.close(resolve));
   };
   return model;
+}
+
+/** What the in-process bot suites run against: a server, the proxy bots talk through, and a web user. */
+export interface BotWorld {
+  s: TestServer;
+  proxy: FaultProxy;
+  /** A signed-in web user (`alice`) who posts triggers. */
+  alice: Client;
+}
+
+/**
+ * Start a server without a post cooldown (tests inject their own 429s and must not meet the
+ * server's), a fault proxy in front of it (its close() also ends the bots' kept-alive connections),
+ * and `alice`.
+ */
+export async function startBotWorld(): Promise<BotWorld> {
+  const s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0' });
+  const proxy = await startFaultProxy(s.url);
+  const alice = new Client(s.url);
+  await alice.register('alice');
+  return { s, proxy, alice };
+}
+
+/** Stop every bot, then the proxy, then the server. */
+export async function stopBotWorld(world: BotWorld): Promise<void> {
+  await stopAllBots();
+  await world.proxy.close();
+  await world.s.close();
 }

@@ -6,27 +6,21 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '../helpers/client.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { Client } from '../helpers/client.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { linkedUser } from '../runtime/helpers.ts';
-import { sharedMatching, startFaultProxy, startInProcessBot, stopAllBots, waitForCursorPast, waitForLine, type FaultProxy } from './helpers.ts';
+import { sharedMatching, startInProcessBot, waitForCursorPast, waitForLine, startBotWorld, stopBotWorld, type BotWorld, type FaultProxy } from './helpers.ts';
 
 describe('orrery connect in poll mode (real server)', () => {
   let s: TestServer;
   let proxy: FaultProxy;
   let alice: Client;
+  let world: BotWorld;
   before(async () => {
-    s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0' });
-    // Records every request the bot makes, and plays the original server where a test asks it to.
-    proxy = await startFaultProxy(s.url);
-    alice = new Client(s.url);
-    await alice.register('alice');
+    world = await startBotWorld();
+    ({ s, proxy, alice } = world);
   });
-  after(async () => {
-    await stopAllBots();
-    await proxy.close();
-    await s.close();
-  });
+  after(() => stopBotWorld(world));
 
   test('--stream false polls the feed with the cursor, answers a trigger once and nothing else', async () => {
     const owner = await linkedUser(s, 'poller');

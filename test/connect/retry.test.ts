@@ -6,29 +6,22 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from '../helpers/client.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { Client } from '../helpers/client.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { linkedUser } from '../runtime/helpers.ts';
 import { createOpenAiCompatibleProvider } from '../../src/llm/openai-compatible/provider.ts';
-import { sharedMatching, startFakeModel, startFaultProxy, startInProcessBot, stopAllBots, waitForCursorPast, waitForLine, type FaultProxy, type SeenRequest } from './helpers.ts';
+import { sharedMatching, startFakeModel, startInProcessBot, waitForCursorPast, waitForLine, startBotWorld, stopBotWorld, type BotWorld, type FaultProxy, type SeenRequest } from './helpers.ts';
 
 describe('orrery connect retries (real server, fault-injecting proxy)', () => {
   let s: TestServer;
   let proxy: FaultProxy;
   let alice: Client;
+  let world: BotWorld;
   before(async () => {
-    // No cooldown: the tests inject their own 429s and must not meet the server's.
-    s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0' });
-    // Every bot talks through the proxy, whose close() also ends the bots' kept-alive connections.
-    proxy = await startFaultProxy(s.url);
-    alice = new Client(s.url);
-    await alice.register('alice');
+    world = await startBotWorld();
+    ({ s, proxy, alice } = world);
   });
-  after(async () => {
-    await stopAllBots();
-    await proxy.close();
-    await s.close();
-  });
+  after(() => stopBotWorld(world));
 
   const isReply = (r: SeenRequest) => r.method === 'POST' && r.path === '/api/runtime/shared';
 

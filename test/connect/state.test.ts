@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from '../helpers/client.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { Client } from '../helpers/client.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { linkedUser } from '../runtime/helpers.ts';
 import { defaultStateFile, legacyStateFile } from '../../src/connect/state.ts';
-import { sharedMatching, startFaultProxy, startInProcessBot, stopAllBots, tempStateFile, waitForCursorPast, waitForLine, type FaultProxy } from './helpers.ts';
+import { sharedMatching, startInProcessBot, tempStateFile, waitForCursorPast, waitForLine, startBotWorld, stopBotWorld, type BotWorld, type FaultProxy } from './helpers.ts';
 
 interface SavedState {
   cursor: string | null;
@@ -24,18 +24,12 @@ describe('orrery connect state file (real server)', () => {
   let s: TestServer;
   let proxy: FaultProxy;
   let alice: Client;
+  let world: BotWorld;
   before(async () => {
-    s = await startTestServer({ RUNTIME_SHARED_MIN_GAP_MS: '0' });
-    // The bots talk through a plain proxy, whose close() also ends their kept-alive connections.
-    proxy = await startFaultProxy(s.url);
-    alice = new Client(s.url);
-    await alice.register('alice');
+    world = await startBotWorld();
+    ({ s, proxy, alice } = world);
   });
-  after(async () => {
-    await stopAllBots();
-    await proxy.close();
-    await s.close();
-  });
+  after(() => stopBotWorld(world));
 
   test('a restart neither re-answers what was answered nor misses what came while it was down', async () => {
     const owner = await linkedUser(s, 'keeper');
