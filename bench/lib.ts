@@ -35,7 +35,8 @@ export async function startServerProcess<T>(script: string, env: Record<string, 
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
-      const line = buf.split('\n').find((l) => l.startsWith('{'));
+      // Only whole lines: the info line can span several pipe chunks (64 KiB each).
+      const line = buf.split('\n').slice(0, -1).find((l) => l.startsWith('{'));
       if (line) resolve(JSON.parse(line) as T);
     });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));

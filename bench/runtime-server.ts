@@ -33,9 +33,15 @@ async function runtimeToken(username: string): Promise<string> {
 const human = await accounts.createUser({ username: 'human', password: 'password-human' });
 const humanToken = (await accounts.createAccessToken(human.userId, { label: 'bench' })).token;
 const botToken = await runtimeToken('botowner');
+// Event-stream readers each hold their own access token (BENCH_READER_TOKENS of them), as 1000 real
+// clients would: a credential may hold only RUNTIME_STREAM_MAX_PER_CREDENTIAL streams.
+const readerTokens: string[] = [];
+for (let i = 0; i < Number(process.env.BENCH_READER_TOKENS ?? 0); i++) {
+  readerTokens.push((await accounts.createAccessToken(human.userId, { label: `reader ${i}` })).token);
+}
 const heartbeatTokens: string[] = [];
 for (let i = 0; i < BOTS; i += 16) {
   heartbeatTokens.push(...(await Promise.all(Array.from({ length: Math.min(16, BOTS - i) }, (_, k) => runtimeToken(`hb${i + k}`)))));
 }
 
-console.log(JSON.stringify({ url: running.url, human: humanToken, botToken, heartbeatTokens }));
+console.log(JSON.stringify({ url: running.url, human: humanToken, botToken, heartbeatTokens, readerTokens }));

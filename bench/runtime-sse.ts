@@ -38,7 +38,7 @@ export async function benchSse(): Promise<SseRow[]> {
 }
 
 async function run(name: string, script: string): Promise<SseRow> {
-  const { info, child } = await startServerProcess<{ url: string; human: string }>(script);
+  const { info, child } = await startServerProcess<{ url: string; human: string; readerTokens?: string[] }>(script, { BENCH_READER_TOKENS: String(READERS) });
   const latencies: number[] = [];
   const postErrors: string[] = [];
   const postTimes: number[] = [];
@@ -50,7 +50,7 @@ async function run(name: string, script: string): Promise<SseRow> {
     await new Promise<void>((resolve, reject) => {
       for (let i = 0; i < READERS; i++) {
         const req = http.get(
-          { host: url.hostname, port: url.port, path: url.pathname, headers: { authorization: `Bearer ${info.human}` }, agent: false },
+          { host: url.hostname, port: url.port, path: url.pathname, headers: { authorization: `Bearer ${info.readerTokens?.[i] ?? info.human}` }, agent: false },
           (res) => {
             res.setEncoding('utf8');
             res.on('data', (chunk: string) => {

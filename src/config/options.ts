@@ -133,7 +133,7 @@ export const OPTION_DOCS: Record<keyof EnvInput, string> = {
   SESSION_SECRET: 'Secret for session CSRF tokens and JWTs (≥ 32 chars). Required in production; generated and persisted under DATA_PATH in development.',
   NODE_ENV: '`development`, `production` or `test`. Production: Secure cookies, strict CORS, no stack traces.',
   LOG_LEVEL: 'pino log level: fatal, error, warn, info, debug, trace, silent.',
-  CORS_ORIGINS: 'Comma list of other origins allowed to call the API with credentials (every mode). The server\'s own origin is always allowed; development also allows `localhost` origins on `PORT` (the Vite dev server). No other origin is ever reflected.',
+  CORS_ORIGINS: 'Comma list of other origins allowed to call the API with credentials (every mode). `BASE_URL` is allowed too (the server\'s own pages need no CORS); development also allows `localhost` origins on `PORT` (the Vite dev server). No other origin is ever reflected.',
   ADMIN_TOKEN: 'When set, every admin-port request must carry `Authorization: Bearer <ADMIN_TOKEN>` (unset: loopback callers only, browser-originated requests refused either way).',
   RATE_LIMIT_MAX: 'Requests per window per client (authenticated principal, else IP).',
   RATE_LIMIT_WINDOW_MS: 'Rate-limit window, milliseconds.',

@@ -1,8 +1,9 @@
 /**
  * CORS and security headers.
  *
- * CORS with credentials is allowed only for the server's own origin, `BASE_URL`, `CORS_ORIGINS`
- * and, in development, the loopback origins of the server's own port, in every mode. Before,
+ * CORS with credentials is allowed only for `BASE_URL`, `CORS_ORIGINS` and, in development, the
+ * loopback origins of the server's own port, in every mode (the server's own pages need no CORS:
+ * browsers do not apply it to same-origin requests). Before,
  * development (what `npm start` runs) reflected any `Origin` with credentials, so a page on any site
  * could read `GET /api/auth/whoami` (CSRF token included) and act as the signed-in user. Any other
  * origin gets no CORS headers at all, so the browser keeps the response from it.
@@ -16,7 +17,7 @@ import fp from 'fastify-plugin';
 import cors from '@fastify/cors';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -59,10 +60,7 @@ function originOf(value: string): string | undefined {
   }
 }
 
-/**
- * Whether `origin` may call the API with credentials: a fixed list, plus the request's own origin
- * (`<protocol>://<Host>`), which a same-origin `fetch` sends too.
- */
+/** Whether `origin` may call the API with credentials: a fixed list, built once. */
 export function corsPolicy(opts: Pick<SecurityOptions, 'corsOrigins' | 'publicOrigin' | 'devPort'>) {
   const allowed = new Set<string>();
   for (const o of [...opts.corsOrigins, ...(opts.publicOrigin ? [opts.publicOrigin] : [])]) {
@@ -72,9 +70,9 @@ export function corsPolicy(opts: Pick<SecurityOptions, 'corsOrigins' | 'publicOr
   if (opts.devPort !== undefined) {
     for (const host of ['localhost', '127.0.0.1', '[::1]']) allowed.add(`http://${host}:${opts.devPort}`);
   }
-  return (origin: string, request: { protocol: string; host: string }): boolean => {
+  return (origin: string): boolean => {
     const o = originOf(origin);
-    return o !== undefined && (allowed.has(o) || o === `${request.protocol}://${request.host}`.toLowerCase());
+    return o !== undefined && allowed.has(o);
   };
 }
 
@@ -82,14 +80,12 @@ export function corsPolicy(opts: Pick<SecurityOptions, 'corsOrigins' | 'publicOr
 export const securityPlugin = fp(
   async function security(app: FastifyInstance, opts: SecurityOptions) {
     const allows = corsPolicy(opts);
-    // Options objects built once: the delegator runs on every request.
-    const exposedHeaders = ['x-correlation-id', 'retry-after'];
-    const refused = { origin: false, credentials: true, exposedHeaders };
     await app.register(cors, {
-      delegator: (request: FastifyRequest, callback) => {
-        const origin = request.headers.origin;
-        callback(null, typeof origin === 'string' && allows(origin, request) ? { origin, credentials: true, exposedHeaders } : refused);
-      },
+      // Answers with the origin itself when allowed; `false` sends no CORS headers at all.
+      origin: (origin: string | undefined, callback: (error: Error | null, allow: string | false) => void) =>
+        callback(null, origin !== undefined && allows(origin) ? origin : false),
+      credentials: true,
+      exposedHeaders: ['x-correlation-id', 'retry-after'],
     });
     const securityHeaders = helmet({
       contentSecurityPolicy: {
