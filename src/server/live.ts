@@ -15,6 +15,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError, PlatformErrors } from '../lib/errors.ts';
 import type { Principal } from '../accounts/types.ts';
 
+/** Wait suggested to a credential that holds its maximum of open streams, ms. */
+const RETRY_AFTER_MS = 1000;
+
 /** Why a live request was ended by the server. */
 export type EndReason = 'revoked' | 'shutdown';
 
@@ -97,7 +100,8 @@ export const livePlugin = fp(
         const key = opts.credentialKey(principal);
         const held = perKey.get(key) ?? 0;
         if (held >= opts.maxPerCredential) {
-          throw new DomainError(PlatformErrors.tooManyStreams, { details: { max_open: opts.maxPerCredential } });
+          // A slot frees when one of the credential's streams ends; there is no better time to name.
+          throw new DomainError(PlatformErrors.tooManyStreams, { details: { max_open: opts.maxPerCredential, retry_after_ms: RETRY_AFTER_MS } });
         }
         const entry: Entry = { request, key, userId: principal.user.userId, end };
         entries.add(entry);

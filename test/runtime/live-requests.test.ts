@@ -130,8 +130,10 @@ describe('open streams per credential, HEAD', () => {
     const refused = attempts.filter((r) => r.status === 429);
     assert.equal(open.length, 2);
     assert.equal(refused.length, 8);
-    const body = (await refused[0]!.json()) as { code: string; error: string };
+    const body = (await refused[0]!.json()) as { code: string; error: string; retry_after_ms: number };
     assert.equal(body.code, 'ORR_TOO_MANY_STREAMS');
+    assert.ok(body.retry_after_ms > 0);
+    assert.equal(refused[0]!.headers.get('retry-after'), '1');
     // Another credential is not affected; a long-poll counts against the same cap.
     const other = await linkedUser(s, 'modest');
     assert.equal((await fetch(`${s.url}/api/runtime/stream`, { headers: bearer(other) }).then(async (r) => (await r.body?.cancel(), r.status))), 200);
