@@ -14,7 +14,7 @@ import {
   type RegistrationPolicy,
   type ServerMode,
 } from './options.ts';
-import { createPrivateFile, ensurePrivateDir } from '../store/data-dir.ts';
+import { createPrivateFile, ensurePrivateDir } from '../lib/private-files.ts';
 
 /** The validated configuration every module receives. Units are in the names. */
 export interface Config {

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { createPrivateFile, ensurePrivateDir } from './data-dir.ts';
+import { createPrivateFile, ensurePrivateDir } from '../lib/private-files.ts';
 import type { Database } from './schema.ts';
 import { chooseSqliteDriver, openSqlite } from './sqlite/open.ts';
 import type { SqliteDriverName } from './sqlite/types.ts';
