@@ -23,11 +23,11 @@ export default tseslint.config(
     // Domain logic (a service and the parts it composes) knows no HTTP framework and no SQL builder;
     // only a module's store.ts builds queries and only its routes.ts speaks HTTP.
     files: ['src/{accounts,rooms,runtime,connect,llm}/**/*.ts'],
-    ignores: ['**/store.ts', '**/routes.ts', 'src/rooms/pg-event-bus.ts', '**/*.test.ts'],
+    ignores: ['**/store.ts', '**/*-store.ts', '**/routes.ts', 'src/rooms/pg-event-bus.ts', '**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['fastify', 'fastify-*', '@fastify/*', 'kysely', 'pg', 'better-sqlite3', 'node:sqlite'], message: 'Domain logic knows nothing of HTTP or SQL (CONVENTIONS "A domain folder").' },
-        { group: ['../*/store.ts', '../*/store'], message: "A module's SQL stays inside it: call its service (CONVENTIONS \"A module's SQL and row formats stay inside it\")." },
+        { group: ['../*/store.ts', '../*/store', '../*/*-store.ts'], message: "A module's SQL stays inside it: call its service (CONVENTIONS \"A module's SQL and row formats stay inside it\")." },
       ] }],
       // `foo: store.foo` in a service hands a query (and its Kysely handle) to other modules.
       'no-restricted-syntax': ['error',
@@ -40,14 +40,14 @@ export default tseslint.config(
     // Routes map HTTP onto the service; they never query the store, theirs or another module's.
     files: ['src/**/routes.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['./store.ts', '../*/store.ts', 'kysely'], message: 'routes.ts goes through the service, never the store.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['./store.ts', './*-store.ts', '../*/store.ts', '../*/*-store.ts', 'kysely'], message: 'routes.ts goes through the service, never the store.' }] }],
     },
   },
   {
     // The server shell and the CLI reach modules through their services, built in src/services.ts.
     files: ['src/server/**/*.ts', 'src/cli/**/*.ts', 'src/app.ts', 'src/main.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/store.ts', './*/store.ts'], message: 'Services are assembled in one place (src/services.ts); nothing else builds a store.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../*/store.ts', './*/store.ts', '../*/*-store.ts', './*/*-store.ts'], message: 'Services are assembled in one place (src/services.ts); nothing else builds a store.' }] }],
     },
   },
   {

@@ -12,6 +12,7 @@ import { createAccountsService, type AccountsService } from './accounts/service.
 import { createInProcessEventBus, type EventBus } from './rooms/event-bus.ts';
 import { createPgEventBus } from './rooms/pg-event-bus.ts';
 import { createRoomsStore } from './rooms/store.ts';
+import { createUpdatesStore } from './rooms/updates-store.ts';
 import { createRoomsService, type RoomsService } from './rooms/service.ts';
 import { createRuntimeStore } from './runtime/store.ts';
 import { createRuntimeService, type RuntimeService } from './runtime/service.ts';
@@ -79,11 +80,18 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
   const roomsStore = createRoomsStore(store.db, store.dialect);
   const eventBus = await createEventBus(config, store, roomsStore.notify, log);
   const accounts = createAccountsService({ store: createAccountsStore(store.db, store.dialect), config, clock });
-  const rooms = createRoomsService({ store: roomsStore, bus: eventBus.bus, clock, serverName: config.serverName });
+  const rooms = createRoomsService({
+    store: roomsStore,
+    updates: createUpdatesStore(store.db),
+    bus: eventBus.bus,
+    clock,
+    serverName: config.serverName,
+    presenceWindowMs: config.runtime.presenceWindowMs,
+  });
   const runtime = createRuntimeService({ store: createRuntimeStore(store.db), accounts, rooms, clock, config });
 
   const sharedRoomId = await rooms.ensureSharedRoom();
-  accounts.onUserCreated((user) => rooms.join(sharedRoomId, user.userId));
+  accounts.onUserCreated(async (user) => void (await rooms.join(sharedRoomId, user.userId)));
   accounts.onCredentialsRevoked((userId) => rooms.announceCredentialsRevoked(userId));
 
   return {

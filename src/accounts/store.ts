@@ -49,6 +49,21 @@ export function createAccountsStore(db: Kysely<Database>, dialect: Dialect) {
     async setSessionsRevokedAt(userId: string, at: number): Promise<void> {
       await db.updateTable('users').set({ sessions_revoked_at: at }).where('user_id', '=', userId).execute();
     },
+    /** Set profile fields (Matrix `displayname`, `avatar_url`); absent fields are left alone. */
+    async updateProfile(userId: string, fields: { display_name?: string | null; avatar_url?: string | null }): Promise<void> {
+      if (Object.keys(fields).length === 0) return;
+      await db.updateTable('users').set(fields).where('user_id', '=', userId).execute();
+    },
+    /** Users whose localpart or display name contains `term` (case-insensitive), at most `limit`. */
+    searchUsers: (term: string, limit: number) =>
+      db
+        .selectFrom('users')
+        .selectAll()
+        .where('deactivated_at', 'is', null)
+        .where((eb) => eb.or([eb(eb.fn('lower', ['localpart']), 'like', `%${term.toLowerCase()}%`), eb(eb.fn('lower', ['display_name']), 'like', `%${term.toLowerCase()}%`)]))
+        .orderBy('localpart')
+        .limit(limit)
+        .execute(),
     async setAdmin(userId: string, isAdmin: boolean): Promise<void> {
       await db.updateTable('users').set({ is_admin: isAdmin ? 1 : 0 }).where('user_id', '=', userId).execute();
     },
@@ -111,9 +126,10 @@ export function createAccountsStore(db: Kysely<Database>, dialect: Dialect) {
           user_created_at: number;
           sessions_revoked_at: number | null;
           deactivated_at: number | null;
-        }>`select t.token_id, t.token_hash, t.user_id, t.kind, t.label, t.created_at, t.last_used_at, t.expires_at, t.revoked_at,
+          avatar_url: string | null;
+        }>`select t.token_id, t.token_hash, t.user_id, t.kind, t.label, t.created_at, t.last_used_at, t.expires_at, t.revoked_at, t.device_id,
                   u.localpart, u.password_hash, u.display_name, u.is_admin, u.created_at as user_created_at,
-                  u.sessions_revoked_at, u.deactivated_at
+                  u.sessions_revoked_at, u.deactivated_at, u.avatar_url
              from access_tokens t join users u on u.user_id = t.user_id
             where t.token_hash in (${sql.join(tokenHashes)})`.execute(db)
       ).rows,

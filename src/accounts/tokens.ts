@@ -27,6 +27,8 @@ export interface TokenRecord {
   /** ms, or null when it does not expire by date */
   expiresAt: number | null;
   active: boolean;
+  /** Matrix device id of the login that created it, or null. */
+  deviceId: string | null;
 }
 
 function tokenRecord(row: AccessTokenRow): TokenRecord {
@@ -39,6 +41,7 @@ function tokenRecord(row: AccessTokenRow): TokenRecord {
     lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     active: row.revoked_at === null,
+    deviceId: row.device_id ?? null,
   };
 }
 
@@ -57,7 +60,7 @@ export function createTokens(deps: AccountsDeps, revocations: Revocations) {
     /** Mint an opaque bearer token of `kind` for `userId`; returns the raw value (shown once). */
     async createAccessToken(
       userId: string,
-      options: { kind?: string; label?: string; prefix?: string; randomBytes?: number; lastUsedAt?: number | null } = {},
+      options: { kind?: string; label?: string; prefix?: string; randomBytes?: number; lastUsedAt?: number | null; deviceId?: string } = {},
     ): Promise<{ token: string; tokenId: number }> {
       const token = randomToken(options.prefix ?? ACCESS_TOKEN_PREFIX, options.randomBytes ?? 32);
       const tokenId = await store.insertAccessToken({
@@ -69,6 +72,7 @@ export function createTokens(deps: AccountsDeps, revocations: Revocations) {
         last_used_at: options.lastUsedAt ?? null,
         expires_at: null,
         revoked_at: null,
+        device_id: options.deviceId ?? null,
       });
       return { token, tokenId };
     },
@@ -114,6 +118,7 @@ export function createTokens(deps: AccountsDeps, revocations: Revocations) {
         created_at: row.user_created_at,
         sessions_revoked_at: row.sessions_revoked_at,
         deactivated_at: row.deactivated_at,
+        avatar_url: row.avatar_url,
       };
       const record = tokenRecord(row);
       const usable = !userRow.deactivated_at && !revokedSince(userRow, record.createdAt);

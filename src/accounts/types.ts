@@ -15,6 +15,8 @@ export interface User {
   isAdmin: boolean;
   /** ms since epoch */
   createdAt: number;
+  /** `mxc://` URL of the profile picture, or null. */
+  avatarUrl: string | null;
 }
 
 /** How a request proved who it is. */

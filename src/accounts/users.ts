@@ -33,6 +33,7 @@ export function toUser(row: UserRow): User {
     displayName: row.display_name,
     isAdmin: row.is_admin === 1,
     createdAt: row.created_at,
+    avatarUrl: row.avatar_url ?? null,
   };
 }
 
@@ -78,6 +79,7 @@ export function createUsers(deps: AccountsDeps, revocations: Revocations) {
           created_at: clock.now(),
           sessions_revoked_at: null,
           deactivated_at: null,
+          avatar_url: null,
           ...(input.isAdmin === undefined ? {} : { is_admin: input.isAdmin ? 1 : 0 }),
         },
         true,
@@ -144,6 +146,31 @@ export function createUsers(deps: AccountsDeps, revocations: Revocations) {
       const row = parsed.ok ? await store.findUserByLocalpart(parsed.localpart) : undefined;
       if (!row) throw new DomainError(AccountErrors.userNotFound);
       return toUser(row);
+    },
+
+    /**
+     * Set the Matrix profile of `userId` (`displayname`, `avatar_url`); absent fields stay.
+     * @throws DomainError userNotFound
+     */
+    async updateProfile(userId: string, fields: { displayName?: string | null; avatarUrl?: string | null }): Promise<User> {
+      await store.updateProfile(userId, {
+        ...(fields.displayName !== undefined ? { display_name: fields.displayName } : {}),
+        ...(fields.avatarUrl !== undefined ? { avatar_url: fields.avatarUrl } : {}),
+      });
+      const row = await store.findUserById(userId);
+      if (!row) throw new DomainError(AccountErrors.userNotFound);
+      return toUser(row);
+    },
+
+    /** A user by Matrix user id, or null (no error: profile lookups of unknown users answer 404 themselves). */
+    async findUser(userId: string): Promise<User | null> {
+      const row = await store.findUserById(userId);
+      return row && !row.deactivated_at ? toUser(row) : null;
+    },
+
+    /** Active users whose localpart or display name contains `term`, at most `limit` (user directory). */
+    async searchUsers(term: string, limit: number): Promise<User[]> {
+      return (await store.searchUsers(term, limit)).map(toUser);
     },
 
     /** Every account, oldest first. */

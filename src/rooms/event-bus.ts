@@ -7,12 +7,14 @@
 import { EventEmitter } from 'node:events';
 
 /**
- * What the bus carries: a pointer to a stored event, a presence change, a revoked credential of a
+ * What the bus carries: a pointer to a stored event, a room update (account data, receipt, typing,
+ * presence change: `src/rooms/updates-store.ts`), a presence change, a revoked credential of a
  * user (open streams re-check theirs), or `resync`: notifications may have been missed (a
  * cross-instance bus reconnected), so readers re-read from their positions.
  */
 export type BusNotification =
-  | { kind: 'event'; room_id: string; stream_ordering: number; type: string }
+  | { kind: 'event'; room_id: string; stream_ordering: number; type: string; state_key?: string }
+  | { kind: 'update'; room_id: string; user_id: string }
   | { kind: 'presence'; user_id: string; present: boolean }
   | { kind: 'credentials_revoked'; user_id: string }
   | { kind: 'resync' };

@@ -1,57 +1,37 @@
 /**
  * Rooms: the spine (DESIGN §1). Stores Matrix-shaped events in one global order, keeps current
- * state and membership, owns the shared room `#shared:<server_name>`, per-user presence, and wakes
- * waiting readers through the {@link EventBus}. Knows nothing of HTTP.
+ * state and membership under the spec's authorization rules, owns the shared room
+ * `#shared:<server_name>`, presence, account data, receipts and typing, computes `/sync`, and wakes
+ * waiting readers through the {@link EventBus}. Knows nothing of HTTP. This file composes the parts,
+ * one per seam: `membership.ts`, `authoring.ts`, `history.ts`, `updates.ts`, `presence.ts`, `sync.ts`.
  */
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../lib/clock.ts';
-import { DomainError } from '../lib/errors.ts';
-import { createBatcher } from '../lib/batcher.ts';
 import type { BusNotification, EventBus } from './event-bus.ts';
-import { RoomErrors } from './errors.ts';
+import { createAuthoring, type SendOptions } from './authoring.ts';
 import { createRoomFanout, type RoomFanout, type RoomWatcher } from './fanout.ts';
-import type { EventPosition, EventRow, NewEventRow, RoomsStore } from './store.ts';
-import type { EventFilter, PresenceState, RoomEvent, SendGuard } from './types.ts';
+import { createHistory } from './history.ts';
+import { createMembership, type CreateRoomInput } from './membership.ts';
+import { createPresence } from './presence.ts';
+import { storedEvent, toEvent, type RoomsContext } from './room-events.ts';
+import type { EventPosition, InsertOptions, NewEventRow, RoomsStore } from './store.ts';
+import { createSync } from './sync.ts';
+import type { EventFilter, RoomEvent } from './types.ts';
+import { createUpdates } from './updates.ts';
+import type { UpdatesStore } from './updates-store.ts';
 
 /** What the rooms service needs. */
 export interface RoomsDeps {
   store: RoomsStore;
+  updates: UpdatesStore;
   bus: EventBus;
   clock: Clock;
   serverName: string;
+  /** How long a user stays present after their last activity, ms (runtime `presenceWindowMs`). */
+  presenceWindowMs: number;
 }
 
 /** Local part of the server's own user, which creates the shared room. */
 export const SYSTEM_LOCALPART = 'orrery';
-
-/** Options of {@link RoomsService.sendEvent}. */
-export interface SendOptions {
-  /** Client transaction id: resending the same id returns the first event (Matrix txnId semantics). */
-  txnId?: string;
-  /** The access/runtime token that sent it (rate limits per token). */
-  tokenId?: number;
-  /** Key for "same content recently" checks ({@link SendGuard.duplicateWindowMs}); stored, never sent to clients. */
-  dedupeKey?: string;
-  /** Rate and duplicate rules checked atomically with the insert; `verify` throws to refuse. */
-  guard?: SendGuard;
-}
-
-
-function toEvent(row: EventRow): RoomEvent {
-  return {
-    stream_ordering: Number(row.stream_ordering),
-    event_id: row.event_id,
-    room_id: row.room_id,
-    type: row.type,
-    ...(row.state_key !== null ? { state_key: row.state_key } : {}),
-    sender: row.sender,
-    content: JSON.parse(row.content) as Record<string, unknown>,
-    origin_server_ts: Number(row.origin_server_ts),
-    ...(row.token_id !== null && row.token_id !== undefined ? { token_id: Number(row.token_id) } : {}),
-  };
-}
-
-const opaqueId = () => randomBytes(18).toString('base64url');
 
 /** Builds the rooms service. */
 export function createRoomsService(deps: RoomsDeps) {
@@ -59,34 +39,32 @@ export function createRoomsService(deps: RoomsDeps) {
   const systemUserId = `@${SYSTEM_LOCALPART}:${serverName}`;
   const sharedAlias = `#shared:${serverName}`;
   let sharedRoomId: string | undefined;
-  // Heartbeats arriving together are written in one transaction (one commit).
-  const presenceRefresher = createBatcher(store.refreshPresenceBatch);
-
-  function row(room_id: string, sender: string, type: string, content: Record<string, unknown>, state_key: string | null, opts: SendOptions = {}): NewEventRow {
-    return {
-      event_id: `$${opaqueId()}`,
-      room_id,
-      type,
-      state_key,
-      sender,
-      content: JSON.stringify(content),
-      txn_id: opts.txnId ?? null,
-      token_id: opts.tokenId ?? null,
-      dedupe_key: opts.dedupeKey ?? null,
-      membership: type === 'm.room.member' ? String(content.membership ?? '') : null,
-    };
-  }
 
   function announce(events: RoomEvent[]): RoomEvent[] {
-    for (const e of events) bus.publish({ kind: 'event', room_id: e.room_id, stream_ordering: e.stream_ordering, type: e.type });
+    for (const e of events) {
+      bus.publish({ kind: 'event', room_id: e.room_id, stream_ordering: e.stream_ordering, type: e.type, ...(e.type === 'm.room.member' ? { state_key: e.state_key } : {}) });
+    }
     return events;
   }
 
-  async function persist(rows: NewEventRow[]): Promise<RoomEvent[]> {
-    const result = await store.insertEvents(rows, { now: () => clock.now() });
-    if (!('orderings' in result)) throw new Error('unreachable: no transaction id given');
-    return announce(rows.map(({ membership: _m, ...r }, i) => toEvent({ ...r, origin_server_ts: result.ts, stream_ordering: result.orderings[i]! })));
-  }
+  const ctx: RoomsContext = {
+    store,
+    updates: deps.updates,
+    bus,
+    clock,
+    serverName,
+    async persist(rows: NewEventRow[], options: Omit<InsertOptions, 'now'> = {}): Promise<RoomEvent[]> {
+      const result = await store.insertEvents(rows, { ...options, now: () => clock.now() });
+      if ('existing' in result) return [toEvent(result.existing)];
+      return announce(rows.map((r, i) => storedEvent(r, result.orderings[i]!, result.ts)));
+    },
+  };
+  const membership = createMembership(ctx);
+  const authoring = createAuthoring(ctx);
+  const history = createHistory(ctx);
+  const updates = createUpdates(ctx);
+  const presence = createPresence(ctx, deps.presenceWindowMs);
+  const sync = createSync(ctx, { updates, presence });
 
   // One fan-out per (room, event types), shared by every watcher of it. Created synchronously on first
   // use, so watchers arriving in the same turn share one (a `??=` around an `await` once built one per
@@ -100,26 +78,12 @@ export function createRoomsService(deps: RoomsDeps) {
   };
 
   const service = {
-    /**
-     * Create a public room: `m.room.create`, the creator's join, power levels, join rules, and
-     * optional name and canonical alias, in one transaction.
-     */
-    async createRoom(input: { creator: string; alias?: string; name?: string; topic?: string }): Promise<string> {
-      const room_id = `!${opaqueId()}:${serverName}`;
-      await store.insertRoom(room_id, input.creator, clock.now(), input.alias);
-      const rows = [
-        row(room_id, input.creator, 'm.room.create', { creator: input.creator, room_version: '11' }, ''),
-        row(room_id, input.creator, 'm.room.member', { membership: 'join' }, input.creator),
-        row(room_id, input.creator, 'm.room.power_levels', { users: { [input.creator]: 100 }, users_default: 0, events_default: 0, state_default: 50 }, ''),
-        row(room_id, input.creator, 'm.room.join_rules', { join_rule: 'public' }, ''),
-        row(room_id, input.creator, 'm.room.history_visibility', { history_visibility: 'shared' }, ''),
-      ];
-      if (input.name) rows.push(row(room_id, input.creator, 'm.room.name', { name: input.name }, ''));
-      if (input.topic) rows.push(row(room_id, input.creator, 'm.room.topic', { topic: input.topic }, ''));
-      if (input.alias) rows.push(row(room_id, input.creator, 'm.room.canonical_alias', { alias: input.alias }, ''));
-      await persist(rows);
-      return room_id;
-    },
+    ...membership,
+    ...authoring,
+    ...history,
+    ...updates,
+    ...presence,
+    ...sync,
 
     /** The shared room's id, creating the room (owned by the server user) on first call. */
     async ensureSharedRoom(): Promise<string> {
@@ -127,7 +91,14 @@ export function createRoomsService(deps: RoomsDeps) {
       sharedRoomId = await store.roomIdByAlias(sharedAlias);
       if (!sharedRoomId) {
         try {
-          sharedRoomId = await service.createRoom({ creator: systemUserId, alias: sharedAlias, name: 'Shared space', topic: 'The shared space of this Orrery.' });
+          sharedRoomId = await membership.createRoom({
+            creator: systemUserId,
+            alias: sharedAlias,
+            name: 'Shared space',
+            topic: 'The shared space of this Orrery.',
+            preset: 'public_chat',
+            visibility: 'public',
+          });
         } catch (error) {
           // Another instance created it first.
           sharedRoomId = await store.roomIdByAlias(sharedAlias);
@@ -137,34 +108,8 @@ export function createRoomsService(deps: RoomsDeps) {
       return sharedRoomId;
     },
 
-    /** Join `user_id` to `room_id` (no-op when already joined). */
-    async join(room_id: string, user_id: string): Promise<void> {
-      if ((await store.membershipOf(room_id, user_id)) === 'join') return;
-      await persist([row(room_id, user_id, 'm.room.member', { membership: 'join' }, user_id)]);
-    },
-
-    /**
-     * Send a timeline event as `sender` (who must be joined). With `txnId`, a repeat returns the
-     * first event instead of storing a second one, also when the repeats arrive at the same time.
-     * `guard` is checked atomically with the insert.
-     * @throws DomainError notJoined, or whatever `options.guard.verify` throws
-     */
-    async sendEvent(room_id: string, sender: string, type: string, content: Record<string, unknown>, options: SendOptions = {}): Promise<{ event: RoomEvent; duplicate: boolean }> {
-      if (options.txnId) {
-        const prior = await store.findEventByTxn(sender, options.txnId);
-        if (prior) return { event: toEvent(prior), duplicate: true };
-      }
-      if ((await store.membershipOf(room_id, sender)) !== 'join') throw new DomainError(RoomErrors.notJoined);
-      const newRow = row(room_id, sender, type, content, null, options);
-      const result = await store.insertEvents([newRow], {
-        now: () => clock.now(),
-        ...(options.txnId ? { txn: { sender, txnId: options.txnId } } : {}),
-        ...(options.guard ? { guard: options.guard } : {}),
-      });
-      if ('existing' in result) return { event: toEvent(result.existing), duplicate: true };
-      const [event] = announce([toEvent({ ...newRow, origin_server_ts: result.ts, stream_ordering: result.orderings[0]! })]);
-      return { event: event!, duplicate: false };
-    },
+    /** Alias of the shared room (`#shared:<server_name>`). */
+    sharedAlias,
 
     /**
      * Events of `types` strictly after stream position `after` (a number), or created after `{ts}` (ms);
@@ -224,37 +169,11 @@ export function createRoomsService(deps: RoomsDeps) {
       bus.publish({ kind: 'credentials_revoked', user_id });
     },
 
-    /** Mark `user_id` online now (a heartbeat, a post); publishes a presence change when it appears. */
-    async touchPresence(user_id: string, viaRuntime: boolean, windowMs: number): Promise<void> {
-      const now = clock.now();
-      // Hot path (a heartbeat of someone already present): one UPDATE, nothing to announce.
-      if ((await presenceRefresher.add({ user_id, now, sinceTs: now - windowMs, viaRuntime })) === 1) return;
-      const prior = await store.getPresence(user_id);
-      await store.upsertPresence({ user_id, presence: 'online', last_active_ts: now, status_msg: prior?.status_msg ?? null, via_runtime: viaRuntime ? 1 : (prior?.via_runtime ?? 0) });
-      const wasPresent = prior && prior.presence !== 'offline' && now - Number(prior.last_active_ts) <= windowMs;
-      if (!wasPresent) bus.publish({ kind: 'presence', user_id, present: true });
-    },
-
-    /** Remove `user_id`'s presence (clean shutdown, token expiry, revocation). */
-    async clearPresence(user_id: string): Promise<void> {
-      if ((await store.deletePresence(user_id)) > 0) bus.publish({ kind: 'presence', user_id, present: false });
-    },
-
-    /** Users seen within `windowMs`, newest first, at most 200. */
-    async listPresent(windowMs: number): Promise<PresenceState[]> {
-      const rows = await store.presentSince(clock.now() - windowMs, 200);
-      return rows.map((r) => ({
-        user_id: r.user_id,
-        presence: r.presence as PresenceState['presence'],
-        last_active_ts: Number(r.last_active_ts),
-        via_runtime: r.via_runtime === 1,
-      }));
-    },
   };
   return service;
 }
 
-export type { RoomWatcher };
+export type { CreateRoomInput, RoomWatcher, SendOptions };
 
 /** The rooms service API. */
 export type RoomsService = ReturnType<typeof createRoomsService>;

@@ -27,8 +27,22 @@ export type NewEventRow = Omit<Insertable<EventsTable>, 'stream_ordering' | 'ori
   membership: string | null;
 };
 
+/** Reads a room's current state inside the write transaction (for authorization rules). */
+export interface StateReader {
+  /** Content of the current state event (type, state_key), or null. */
+  content(type: string, state_key: string): Promise<Record<string, unknown> | null>;
+}
+
 /** Options of {@link RoomsStore.insertEvents}. */
 export interface InsertOptions {
+  /**
+   * Authorization of the first row against the room's current state, inside the transaction after the
+   * write lock is taken, so no concurrent membership or power-level change slips between check and
+   * write; throws to refuse.
+   */
+  authorize?: (state: StateReader) => Promise<void>;
+  /** A redaction: prune this event's content (JSON text) and point it at the redaction event. */
+  redact?: { event_id: string; content: string };
   /**
    * The clock, read once the write lock is held: every row is stamped with that instant, so time
    * order follows stream order (a stamp taken before waiting for the lock could be older than an
@@ -59,6 +73,22 @@ function applyFilter(filter: EventFilter | undefined) {
     filter?.not_token_sender === undefined
       ? q
       : (q.where((eb) => eb.or([eb('sender', '!=', filter.not_token_sender!), eb('token_id', 'is', null)])) as Q);
+}
+
+function stateReader(q: Kysely<Database>, room_id: string): StateReader {
+  return {
+    async content(type, state_key) {
+      const row = await q
+        .selectFrom('current_state as s')
+        .innerJoin('events as e', 'e.event_id', 's.event_id')
+        .select('e.content')
+        .where('s.room_id', '=', room_id)
+        .where('s.type', '=', type)
+        .where('s.state_key', '=', state_key)
+        .executeTakeFirst();
+      return row ? (JSON.parse(row.content) as Record<string, unknown>) : null;
+    },
+  };
 }
 
 function findEventByTxn(q: Kysely<Database>, sender: string, txnId: string) {
@@ -107,9 +137,10 @@ async function sendStats(q: Kysely<Database>, row: NewEventRow, guard: SendGuard
 /** Builds the rooms queries over `db` (`dialect` picks how event writes are serialized). */
 export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
   return {
-    async insertRoom(room_id: string, creator: string, created_at: number, alias?: string): Promise<void> {
+    /** @throws the unique violation when `alias` is taken */
+    async insertRoom(room_id: string, creator: string, created_at: number, alias?: string, visibility: 'public' | 'private' = 'private'): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.insertInto('rooms').values({ room_id, creator, created_at }).execute();
+        await trx.insertInto('rooms').values({ room_id, creator, created_at, visibility }).execute();
         if (alias) await trx.insertInto('room_aliases').values({ room_alias: alias, room_id }).execute();
       });
     },
@@ -135,6 +166,7 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
             const existing = await findEventByTxn(trx, options.txn.sender, options.txn.txnId);
             if (existing) return { existing };
           }
+          if (options.authorize) await options.authorize(stateReader(trx, rows[0]!.room_id));
           const ts = options.now();
           if (options.guard) options.guard.verify(await sendStats(trx, rows[0]!, options.guard, ts), ts);
           const orderings: number[] = [];
@@ -149,6 +181,13 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
                 .execute();
             }
           }
+          if (options.redact) {
+            await trx
+              .updateTable('events')
+              .set({ content: options.redact.content, redacted_because: rows[0]!.event_id })
+              .where('event_id', '=', options.redact.event_id)
+              .execute();
+          }
           return { orderings, ts };
         });
       } catch (error) {
@@ -160,6 +199,113 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
       }
     },
     findEventByTxn: (sender: string, txnId: string) => findEventByTxn(db, sender, txnId),
+    roomExists: async (room_id: string) => (await db.selectFrom('rooms').select('room_id').where('room_id', '=', room_id).executeTakeFirst()) !== undefined,
+    /** The newest stream position (0 when there are no events). */
+    maxStreamOrdering: async () => Number((await db.selectFrom('events').select((eb) => eb.fn.max('stream_ordering').as('m')).executeTakeFirst())?.m ?? 0),
+    findEvent: (event_id: string) => db.selectFrom('events').selectAll().where('event_id', '=', event_id).executeTakeFirst(),
+    /** Current state events of a room, optionally of one type. */
+    currentState: (room_id: string, type?: string) =>
+      db
+        .selectFrom('current_state as s')
+        .innerJoin('events as e', 'e.event_id', 's.event_id')
+        .selectAll('e')
+        .where('s.room_id', '=', room_id)
+        .$if(type !== undefined, (q) => q.where('s.type', '=', type!))
+        .orderBy('e.stream_ordering')
+        .execute(),
+    stateEvent: (room_id: string, type: string, state_key: string) =>
+      db
+        .selectFrom('current_state as s')
+        .innerJoin('events as e', 'e.event_id', 's.event_id')
+        .selectAll('e')
+        .where('s.room_id', '=', room_id)
+        .where('s.type', '=', type)
+        .where('s.state_key', '=', state_key)
+        .executeTakeFirst(),
+    /** The room's state as it was at stream position `at` (inclusive): the newest state event per key up to it. */
+    stateAt: (room_id: string, at: number) =>
+      db
+        .selectFrom('events as e')
+        .selectAll('e')
+        .where('e.room_id', '=', room_id)
+        .where('e.state_key', 'is not', null)
+        .where('e.stream_ordering', '<=', at)
+        .where(({ eb, selectFrom }) =>
+          eb(
+            'e.stream_ordering',
+            '=',
+            selectFrom('events as f')
+              .select((f) => f.fn.max('f.stream_ordering').as('m'))
+              .whereRef('f.room_id', '=', 'e.room_id')
+              .whereRef('f.type', '=', 'e.type')
+              .whereRef('f.state_key', '=', 'e.state_key')
+              .where('f.stream_ordering', '<=', at),
+          ),
+        )
+        .orderBy('e.stream_ordering')
+        .execute(),
+    /** Rooms `user_id` has a membership in, with the stream position of that membership event. */
+    membershipsOfUser: (user_id: string) =>
+      db
+        .selectFrom('current_state as s')
+        .innerJoin('events as e', 'e.event_id', 's.event_id')
+        .select(['s.room_id', 's.membership', 'e.stream_ordering'])
+        .where('s.type', '=', 'm.room.member')
+        .where('s.state_key', '=', user_id)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('room_forgotten as f').select('f.room_id').whereRef('f.room_id', '=', 's.room_id').where('f.user_id', '=', user_id))),
+        )
+        .execute(),
+    /** Users with `membership` in any of `room_ids`. */
+    membersOfRooms: async (room_ids: string[], membership: string) =>
+      room_ids.length === 0
+        ? []
+        : db
+            .selectFrom('current_state')
+            .select(['room_id', 'state_key as user_id'])
+            .where('room_id', 'in', room_ids)
+            .where('type', '=', 'm.room.member')
+            .where('membership', '=', membership)
+            .execute(),
+    /**
+     * A page of a room's timeline between positions: `dir` `f` reads `(from, to]` oldest first, `b`
+     * reads `(to, from]` newest first; either bound may be absent.
+     */
+    timelinePage: (room_id: string, dir: 'f' | 'b', from: number | undefined, to: number | undefined, limit: number) =>
+      db
+        .selectFrom('events')
+        .selectAll()
+        .where('room_id', '=', room_id)
+        .$if(dir === 'f' && from !== undefined, (q) => q.where('stream_ordering', '>', from!))
+        .$if(dir === 'f' && to !== undefined, (q) => q.where('stream_ordering', '<=', to!))
+        .$if(dir === 'b' && from !== undefined, (q) => q.where('stream_ordering', '<=', from!))
+        .$if(dir === 'b' && to !== undefined, (q) => q.where('stream_ordering', '>', to!))
+        .orderBy('stream_ordering', dir === 'f' ? 'asc' : 'desc')
+        .limit(limit)
+        .execute(),
+    /** Number of users with `membership` in a room. */
+    countMembers: async (room_id: string, membership: string) =>
+      Number(
+        (await db
+          .selectFrom('current_state')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('room_id', '=', room_id)
+          .where('type', '=', 'm.room.member')
+          .where('membership', '=', membership)
+          .executeTakeFirst())?.n ?? 0,
+      ),
+    /** Events of `type` sent by others after position `after` in a room (unread counts). */
+    countEventsAfter: async (room_id: string, type: string, after: number, not_sender: string) =>
+      Number(
+        (await db
+          .selectFrom('events')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('room_id', '=', room_id)
+          .where('type', '=', type)
+          .where('stream_ordering', '>', after)
+          .where('sender', '!=', not_sender)
+          .executeTakeFirst())?.n ?? 0,
+      ),
     membershipOf: async (room_id: string, user_id: string) =>
       (
         await db
@@ -228,6 +374,9 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
           oc.column('user_id').doUpdateSet({ presence: row.presence, last_active_ts: row.last_active_ts, via_runtime: row.via_runtime }),
         )
         .execute();
+    },
+    async setStatusMessage(user_id: string, status_msg: string | null): Promise<void> {
+      await db.updateTable('presence').set({ status_msg }).where('user_id', '=', user_id).execute();
     },
     async deletePresence(user_id: string): Promise<number> {
       const r = await db.deleteFrom('presence').where('user_id', '=', user_id).executeTakeFirst();

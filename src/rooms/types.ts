@@ -22,6 +22,74 @@ export interface RoomEvent {
    * with (absent for web-session and server events). Matrix keeps the sending device the same way.
    */
   token_id?: number;
+  /** Server-internal: the client transaction id it was sent with (echoed to its sender as `unsigned.transaction_id`). */
+  txn_id?: string;
+  /** Event id of the redaction that pruned this event's content. */
+  redacted_because?: string;
+}
+
+/** A state event reduced to what a room preview needs (`invite_state`, spec "Stripped state"). */
+export interface StrippedStateEvent {
+  type: string;
+  state_key: string;
+  sender: string;
+  content: Record<string, unknown>;
+}
+
+/** Opaque positions of a sync: the event stream and the room-updates stream. */
+export interface SyncPosition {
+  events: number;
+  updates: number;
+}
+
+/** An ephemeral or account-data event in a sync (`{type, content}`). */
+export interface BasicEvent {
+  type: string;
+  content: Record<string, unknown>;
+}
+
+/** A user's presence as Matrix reports it. */
+export interface PresenceView {
+  user_id: string;
+  presence: 'online' | 'unavailable' | 'offline';
+  /** ms since the last activity, absent when never active */
+  last_active_ago?: number;
+  status_msg?: string;
+  currently_active: boolean;
+}
+
+/** A joined room's part of a sync. */
+export interface JoinedRoomSync {
+  timeline: RoomEvent[];
+  limited: boolean;
+  /** Position before the first timeline event (for `/messages?dir=b`). */
+  prev_batch: number;
+  state: RoomEvent[];
+  ephemeral: BasicEvent[];
+  account_data: BasicEvent[];
+  /** Messages from others after the user's read receipt. */
+  notification_count: number;
+}
+
+/** The result of one sync computation (rooms' view; `src/matrix` renders it as the spec's JSON). */
+export interface SyncResult {
+  next: SyncPosition;
+  join: Map<string, JoinedRoomSync>;
+  invite: Map<string, StrippedStateEvent[]>;
+  leave: Map<string, { timeline: RoomEvent[]; state: RoomEvent[]; prev_batch: number }>;
+  account_data: BasicEvent[];
+  presence: PresenceView[];
+  /** Rooms whose events wake this sync, and users whose presence does. */
+  wake: { rooms: Set<string>; users: Set<string> };
+}
+
+/** Options of a sync computation. */
+export interface SyncOptions {
+  since?: SyncPosition;
+  /** Timeline events per room (default 10). */
+  timelineLimit?: number;
+  fullState?: boolean;
+  includeLeave?: boolean;
 }
 
 /**

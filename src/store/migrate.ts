@@ -8,6 +8,7 @@ import * as m000001 from './migrations/000001-init.ts';
 import * as m000002 from './migrations/000002-rooms-runtime.ts';
 import * as m000003 from './migrations/000003-events-dedupe-key.ts';
 import * as m000004 from './migrations/000004-auth-pending.ts';
+import * as m000005 from './migrations/000005-matrix.ts';
 
 /** Every migration in order; append, never edit. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '000002-rooms-runtime': m000002,
   '000003-events-dedupe-key': m000003,
   '000004-auth-pending': m000004,
+  '000005-matrix': m000005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -16,6 +16,8 @@ export interface UsersTable {
   /** Sessions and tokens issued before this instant (ms) are invalid. */
   sessions_revoked_at: number | null;
   deactivated_at: number | null;
+  /** `mxc://` URL of the profile picture (Matrix profile), or null. */
+  avatar_url: string | null;
 }
 
 /** `sessions` (accounts): server-side web sessions; `session_hash` is SHA-256 of the cookie value. */
@@ -40,6 +42,8 @@ export interface AccessTokensTable {
   last_used_at: number | null;
   expires_at: number | null;
   revoked_at: number | null;
+  /** Matrix device id of the login that created it (null for tokens made outside a Matrix login). */
+  device_id: string | null;
 }
 
 /** `auth_failures` (accounts): failed-login counters per key (`user:<localpart>` or `ip:<addr>`). */
@@ -57,6 +61,8 @@ export interface RoomsTable {
   room_id: string;
   creator: string;
   created_at: number;
+  /** `public` rooms are listed in the room directory; `private` ones are not. */
+  visibility: string;
 }
 
 /** `events` (rooms): every event, in one global order (`stream_ordering`), Matrix field names. */
@@ -74,6 +80,8 @@ export interface EventsTable {
   token_id: number | null;
   /** Sender-supplied key for "same content recently" checks (runtime: SHA-256 of the normalised text). */
   dedupe_key: string | null;
+  /** Event id of the redaction that pruned this event's content, or null. */
+  redacted_because: string | null;
 }
 
 /** `current_state` (rooms): the latest state event per (room, type, state_key). */
@@ -115,6 +123,43 @@ export interface RuntimeInvitesTable {
   created_at: number;
 }
 
+/**
+ * `room_updates` (rooms): the non-event data a sync carries, in one order (`stream_id`): `kind` is
+ * `account_data` (room_id '' for global), `receipt` (type = receipt type), `typing` (content
+ * `{expires_ts}`) or `presence` (room_id ''). One row per (kind, room_id, user_id, type): a change
+ * replaces the row with a new `stream_id`.
+ */
+export interface RoomUpdatesTable {
+  stream_id: Generated<number>;
+  kind: string;
+  room_id: string;
+  user_id: string;
+  type: string;
+  /** JSON text */
+  content: string;
+  ts: number;
+}
+
+/** `room_forgotten` (rooms): rooms a user has forgotten after leaving. */
+export interface RoomForgottenTable {
+  user_id: string;
+  room_id: string;
+}
+
+/** `matrix_filters` (matrix): filters uploaded with `POST /user/{userId}/filter` (JSON text). */
+export interface MatrixFiltersTable {
+  filter_id: Generated<number>;
+  user_id: string;
+  filter: string;
+}
+
+/** `openid_tokens` (matrix): OpenID tokens for `/_matrix/federation/v1/openid/userinfo`, stored as SHA-256. */
+export interface OpenidTokensTable {
+  token_hash: string;
+  user_id: string;
+  expires_at: number;
+}
+
 /** Every table Orrery owns. */
 export interface Database {
   users: UsersTable;
@@ -127,4 +172,8 @@ export interface Database {
   room_aliases: RoomAliasesTable;
   presence: PresenceTable;
   runtime_invites: RuntimeInvitesTable;
+  room_updates: RoomUpdatesTable;
+  room_forgotten: RoomForgottenTable;
+  matrix_filters: MatrixFiltersTable;
+  openid_tokens: OpenidTokensTable;
 }

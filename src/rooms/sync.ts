@@ -1,0 +1,153 @@
+/**
+ * Rooms: `/sync` computed over the spine (Matrix client-server spec "Syncing"). A position is the
+ * pair (event stream, room-updates stream); a sync answers everything after `since` up to the
+ * positions read at its start, so two syncs never miss or repeat an event. Long-polling waits on the
+ * bus for an event in one of the user's rooms, a membership change of the user, an update for them
+ * or their rooms, or a presence change of someone sharing a room.
+ */
+import type { createUpdates } from './updates.ts';
+import type { createPresence } from './presence.ts';
+import { toEvent, type RoomsContext } from './room-events.ts';
+import type { BasicEvent, JoinedRoomSync, PresenceView, RoomEvent, StrippedStateEvent, SyncOptions, SyncPosition, SyncResult } from './types.ts';
+
+/** Timeline events per room when the filter names no limit. */
+export const DEFAULT_TIMELINE_LIMIT = 10;
+/** Event types copied into `invite_state` (spec "Stripped state", recommended set). */
+const INVITE_STATE_TYPES = new Set(['m.room.create', 'm.room.name', 'm.room.avatar', 'm.room.topic', 'm.room.join_rules', 'm.room.canonical_alias', 'm.room.encryption']);
+
+const stripped = (e: RoomEvent): StrippedStateEvent => ({ type: e.type, state_key: e.state_key ?? '', sender: e.sender, content: e.content });
+
+/** Builds the sync part of the rooms service. */
+export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeof createUpdates>; presence: ReturnType<typeof createPresence> }) {
+  const { store, updates: updatesStore, bus } = ctx;
+  const { updates, presence } = parts;
+
+  async function joinedRoom(room_id: string, user_id: string, since: SyncPosition | undefined, upto: SyncPosition, limit: number, full: boolean, updateRows: Map<string, Set<string>>): Promise<JoinedRoomSync | null> {
+    const page = (await store.timelinePage(room_id, 'b', upto.events, since && !full ? since.events : undefined, limit + 1)).map(toEvent);
+    const limited = page.length > limit;
+    const timeline = page.slice(0, limit).reverse();
+    const changed = updateRows.get(room_id);
+    if (since && !full && timeline.length === 0 && !changed) return null;
+    const timelineIds = new Set(timeline.map((e) => e.event_id));
+    let state: RoomEvent[] = [];
+    if (!since || full) {
+      state = (await store.currentState(room_id)).map(toEvent).filter((e) => !timelineIds.has(e.event_id));
+    } else if (limited) {
+      // State that changed in the gap between `since` and the timeline's start.
+      const gapStart = since.events;
+      const first = timeline[0]?.stream_ordering ?? upto.events;
+      state = (await store.currentState(room_id)).map(toEvent).filter((e) => e.stream_ordering > gapStart && e.stream_ordering < first);
+    }
+    const kinds = since && !full ? { typing: changed?.has('typing') ?? false, receipts: changed?.has('receipt') ?? false } : { typing: true, receipts: true };
+    const ephemeral = kinds.typing || kinds.receipts ? await updates.ephemeral(room_id, user_id, kinds) : [];
+    const account_data: BasicEvent[] = [];
+    for (const type of changed?.has('account_data') || !since || full ? await roomAccountDataTypes(room_id, user_id, since, upto) : []) {
+      const content = await updates.getAccountData(user_id, room_id, type);
+      if (content) account_data.push({ type, content });
+    }
+    const readAt = await updates.readPosition(room_id, user_id);
+    return {
+      timeline,
+      limited,
+      prev_batch: (timeline[0]?.stream_ordering ?? upto.events + 1) - 1,
+      state,
+      ephemeral,
+      account_data,
+      notification_count: await store.countEventsAfter(room_id, 'm.room.message', readAt, user_id),
+    };
+  }
+
+  async function roomAccountDataTypes(room_id: string, user_id: string, since: SyncPosition | undefined, upto: SyncPosition): Promise<string[]> {
+    const rows = await updatesStore.updatesBetween({ user_id, room_ids: [], presence_users: [], after: since?.updates ?? 0, upto: upto.updates });
+    return rows.filter((r) => r.kind === 'account_data' && r.room_id === room_id).map((r) => r.type);
+  }
+
+  const sync = {
+    /** The positions a sync started now would end at. */
+    async currentPosition(): Promise<SyncPosition> {
+      return { events: await store.maxStreamOrdering(), updates: await updatesStore.maxUpdateId() };
+    },
+
+    /**
+     * Everything `user_id` should learn since `options.since` (everything, without it): joined rooms'
+     * timelines (newest `timelineLimit`, `limited` when more), state, ephemeral events and room
+     * account data; invites with their stripped state; rooms left since; global account data; the
+     * presence of users sharing a room.
+     */
+    async computeSync(user_id: string, options: SyncOptions = {}): Promise<SyncResult> {
+      const upto = await sync.currentPosition();
+      const since = options.since;
+      const limit = options.timelineLimit ?? DEFAULT_TIMELINE_LIMIT;
+      const memberships = await store.membershipsOfUser(user_id);
+      const joinedIds = memberships.filter((m) => m.membership === 'join').map((m) => m.room_id);
+      const members = await store.membersOfRooms(joinedIds, 'join');
+      const coMembers = new Set(members.map((m) => m.user_id));
+      const updateRows = await updatesStore.updatesBetween({ user_id, room_ids: joinedIds, presence_users: [...coMembers], after: since?.updates ?? 0, upto: upto.updates });
+      const changedByRoom = new Map<string, Set<string>>();
+      for (const r of updateRows) if (r.room_id) (changedByRoom.get(r.room_id) ?? changedByRoom.set(r.room_id, new Set()).get(r.room_id)!).add(r.kind);
+
+      const result: SyncResult = { next: upto, join: new Map(), invite: new Map(), leave: new Map(), account_data: [], presence: [], wake: { rooms: new Set(joinedIds), users: coMembers } };
+      for (const m of memberships) {
+        const position = Number(m.stream_ordering);
+        if (position > upto.events) continue;
+        const changedSince = !since || position > since.events;
+        if (m.membership === 'join') {
+          const room = await joinedRoom(m.room_id, user_id, since, upto, limit, Boolean(options.fullState) || (since !== undefined && changedSince), changedByRoom);
+          if (room) result.join.set(m.room_id, room);
+        } else if (m.membership === 'invite' && (changedSince || options.fullState)) {
+          const state = (await store.currentState(m.room_id)).map(toEvent);
+          const invite_state = state.filter((e) => INVITE_STATE_TYPES.has(e.type) || (e.type === 'm.room.member' && (e.state_key === user_id || e.sender === e.state_key))).map(stripped);
+          result.invite.set(m.room_id, invite_state.filter((e) => e.type !== 'm.room.member' || e.state_key === user_id || invite_state.length < 50));
+          result.wake.rooms.add(m.room_id);
+        } else if ((m.membership === 'leave' || m.membership === 'ban') && ((since && changedSince) || options.includeLeave)) {
+          const timeline = (await store.timelinePage(m.room_id, 'b', position, since?.events, limit)).map(toEvent).reverse();
+          result.leave.set(m.room_id, { timeline, state: [], prev_batch: (timeline[0]?.stream_ordering ?? position + 1) - 1 });
+        }
+      }
+      const presenceSeen = new Set<string>();
+      for (const r of updateRows) {
+        if (r.kind === 'account_data' && r.room_id === '') result.account_data.push({ type: r.type, content: JSON.parse(r.content) as Record<string, unknown> });
+        if (r.kind === 'presence' && !presenceSeen.has(r.user_id)) {
+          presenceSeen.add(r.user_id);
+          result.presence.push(await presence.getPresence(r.user_id));
+        }
+      }
+      return result;
+    },
+
+    /** True when a sync result has nothing for the client (a long-poll keeps waiting). */
+    isEmpty(r: SyncResult): boolean {
+      return r.join.size === 0 && r.invite.size === 0 && r.leave.size === 0 && r.account_data.length === 0 && r.presence.length === 0;
+    },
+
+    /**
+     * Resolve after `timeoutMs`, on `signal`, or as soon as something in `wake` (the previous
+     * result's rooms and co-members) or addressed to `user_id` happens; true when woken.
+     */
+    waitForSync(user_id: string, wake: SyncResult['wake'], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+      return new Promise((resolve) => {
+        let done = false;
+        const finish = (woken: boolean) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          unsubscribe();
+          signal?.removeEventListener('abort', onAbort);
+          resolve(woken);
+        };
+        const onAbort = () => finish(false);
+        const unsubscribe = bus.subscribe((n) => {
+          if (n.kind === 'resync') finish(true);
+          else if (n.kind === 'event' && (wake.rooms.has(n.room_id) || (n.type === 'm.room.member' && n.state_key === user_id))) finish(true);
+          else if (n.kind === 'update' && (n.user_id === user_id ? true : n.room_id ? wake.rooms.has(n.room_id) : wake.users.has(n.user_id))) finish(true);
+        });
+        const timer = setTimeout(() => finish(false), timeoutMs);
+        if (signal?.aborted) finish(false);
+        signal?.addEventListener('abort', onAbort);
+      });
+    },
+  };
+  return sync;
+}
+
+export type { PresenceView };
