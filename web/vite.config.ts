@@ -11,6 +11,7 @@ export default defineConfig({
   server: {
     proxy: {
       '/api': { target: 'http://localhost:5053', headers: { origin: 'http://localhost:5053' } },
+      '/_matrix': { target: 'http://localhost:5053', headers: { origin: 'http://localhost:5053' } },
       '/health': 'http://localhost:5053',
     },
   },

@@ -30,8 +30,11 @@ export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
 }
 
-/** Call the API; resolves with the JSON body or throws {@link ApiError} with a readable message. */
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * Call the API; resolves with the JSON body or throws {@link ApiError} with a readable message.
+ * `options.signal` cancels the request (long-polls); an aborted call rejects with the abort reason.
+ */
+export async function api<T>(method: string, path: string, body?: unknown, options: { signal?: AbortSignal } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (csrfToken && method !== 'GET') headers['x-csrf-token'] = csrfToken;
@@ -41,9 +44,11 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       method,
       headers,
       credentials: 'same-origin',
+      ...(options.signal ? { signal: options.signal } : {}),
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-  } catch {
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
     throw new ApiError('Cannot reach the Orrery server. Is it running?', 0, null);
   }
   const data = (await response.json().catch(() => null)) as

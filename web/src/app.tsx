@@ -12,6 +12,8 @@ import { SharedSpacePage } from './pages/shared-space-page.tsx';
 import { RuntimeConnectPage } from './pages/runtime-connect-page.tsx';
 import { ClaimPage } from './pages/claim-page.tsx';
 import { ManualPage } from './pages/manual-page.tsx';
+import { NoRoomChosen, RoomsPage } from './pages/rooms-page.tsx';
+import { RoomView } from './pages/rooms/room-view.tsx';
 
 function RequireUser({ children }: { children: React.ReactNode }) {
   const { user, loading } = useSession();
@@ -37,6 +39,10 @@ export function App() {
       >
         <Route index element={<HomePage />} />
         <Route path="main" element={<SharedSpacePage />} />
+        <Route path="rooms" element={<RoomsPage />}>
+          <Route index element={<NoRoomChosen />} />
+          <Route path=":roomId" element={<RoomView />} />
+        </Route>
         <Route path="runtime" element={<RuntimeConnectPage />} />
         <Route path="runtime/connect" element={<ClaimPage />} />
         <Route path="bots" element={<SectionPage title="Bots" text="Bot registrations and commands." />} />

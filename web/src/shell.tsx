@@ -6,6 +6,7 @@ import { useSession } from './session.tsx';
 
 const SECTIONS = [
   { to: '/main', label: 'Shared space' },
+  { to: '/rooms', label: 'Rooms' },
   { to: '/runtime', label: 'Runtime connect' },
   { to: '/bots', label: 'Bots' },
   { to: '/agents', label: 'Agents' },
