@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './lib/clock.ts';
 import { VERSION, WEB_DIST } from './lib/paths.ts';
 import { accountsRoutes } from './accounts/routes.ts';
 import { runtimeRoutes } from './runtime/routes.ts';
+import { matrixRoutes } from './matrix/client/index.ts';
 import { createServices, type Services } from './services.ts';
 import { errorsPlugin } from './server/errors.ts';
 import { correlationIdOf, requestContextPlugin } from './server/request-context.ts';
@@ -70,7 +71,7 @@ export interface OrreryApp {
 const LIVE_REVALIDATE_MS = 15_000;
 
 /** Every module, in load order. */
-function moduleList(config: Config): OrreryModule[] {
+function moduleList(config: Config, clock: Clock): OrreryModule[] {
   return [
     {
       name: 'accounts',
@@ -90,6 +91,13 @@ function moduleList(config: Config): OrreryModule[] {
       modes: ['runtime'],
       register: async (app, s) => {
         await app.register(runtimeRoutes, { prefix: '/api/runtime', runtime: s.runtime, publicOrigin: config.publicOrigin, streamMaxBacklogBytes: config.runtime.streamMaxBacklogBytes });
+      },
+    },
+    {
+      name: 'matrix',
+      modes: ['runtime'],
+      register: async (app, s) => {
+        await app.register(matrixRoutes, { matrix: s.matrix, rooms: s.rooms, accounts: s.accounts, clock, serverName: config.serverName, publicOrigin: config.publicOrigin });
       },
     },
     {
@@ -170,7 +178,7 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
   await app.register(rateLimitPlugin, config.rateLimit);
   await app.register(openapiPlugin, { version: VERSION, baseUrl: config.baseUrl });
 
-  const modules = moduleList(config).filter((m) => wanted(m, config.serverModes));
+  const modules = moduleList(config, clock).filter((m) => wanted(m, config.serverModes));
   await app.register(healthRoutes, {
     store,
     mode: config.serverModes.join(','),

@@ -13,6 +13,8 @@ import { createInProcessEventBus, type EventBus } from './rooms/event-bus.ts';
 import { createPgEventBus } from './rooms/pg-event-bus.ts';
 import { createRoomsStore } from './rooms/store.ts';
 import { createUpdatesStore } from './rooms/updates-store.ts';
+import { createMatrixStore } from './matrix/store.ts';
+import { createMatrixService, type MatrixService } from './matrix/service.ts';
 import { createRoomsService, type RoomsService } from './rooms/service.ts';
 import { createRuntimeStore } from './runtime/store.ts';
 import { createRuntimeService, type RuntimeService } from './runtime/service.ts';
@@ -21,6 +23,7 @@ import { createRuntimeService, type RuntimeService } from './runtime/service.ts'
 export interface Services {
   accounts: AccountsService;
   rooms: RoomsService;
+  matrix: MatrixService;
   runtime: RuntimeService;
 }
 
@@ -89,13 +92,14 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
     presenceWindowMs: config.runtime.presenceWindowMs,
   });
   const runtime = createRuntimeService({ store: createRuntimeStore(store.db), accounts, rooms, clock, config });
+  const matrix = createMatrixService({ store: createMatrixStore(store.db), accounts, rooms, clock, config });
 
   const sharedRoomId = await rooms.ensureSharedRoom();
-  accounts.onUserCreated(async (user) => void (await rooms.join(sharedRoomId, user.userId)));
+  accounts.onUserCreated(async (user) => void (await rooms.join(sharedRoomId, user.userId, matrix.memberProfile(user))));
   accounts.onCredentialsRevoked((userId) => rooms.announceCredentialsRevoked(userId));
 
   return {
-    services: { accounts, rooms, runtime },
+    services: { accounts, rooms, runtime, matrix },
     checks: eventBus.health ? { event_bus: eventBus.health } : {},
     close: eventBus.close,
   };

@@ -113,6 +113,15 @@ export function createUsers(deps: AccountsDeps, revocations: Revocations) {
     },
 
     /**
+     * Whether `username` is valid and free (Matrix `GET /register/available`).
+     * @throws DomainError invalidUsername | usernameTaken
+     */
+    async checkUsernameAvailable(username: string): Promise<void> {
+      const localpart = localpartOrThrow(username);
+      if (RESERVED_LOCALPARTS.has(localpart) || (await store.findUserByLocalpart(localpart))) throw new DomainError(AccountErrors.usernameTaken);
+    },
+
+    /**
      * Admin path (CLI `orrery admin create-user`, `POST /api/admin/users`): ignores the policy.
      * @throws DomainError invalidUsername | weakPassword | usernameTaken
      */

@@ -45,6 +45,18 @@ export function createAuthoring(ctx: RoomsContext) {
   const { store, clock } = ctx;
 
   const authoring = {
+    /** Whether `user_id` is joined with the level to send state of `type` (outside a write: advisory). */
+    async canSendState(room_id: string, user_id: string, type: string): Promise<boolean> {
+      if (!(await store.roomExists(room_id))) throw new DomainError(RoomErrors.roomNotFound);
+      const rules = await roomRules({
+        content: async (t, k) => {
+          const row = await store.stateEvent(room_id, t, k);
+          return row ? (JSON.parse(row.content) as Record<string, unknown>) : null;
+        },
+      });
+      return (await rules.membership(user_id)) === 'join' && userLevel(rules.pl, user_id) >= requiredLevel(rules.pl, type, true);
+    },
+
     /**
      * Send a timeline event as `sender`, who must be joined with the event type's level. With
      * `txnId`, a repeat returns the first event instead of storing a second one, also when the

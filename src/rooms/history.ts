@@ -140,6 +140,16 @@ export function createHistory(ctx: RoomsContext) {
       return joined;
     },
 
+    /** Events by id, whatever their room (to render `redacted_because` of events already readable). */
+    async eventsByIds(event_ids: string[]): Promise<Map<string, RoomEvent>> {
+      const out = new Map<string, RoomEvent>();
+      for (const id of event_ids) {
+        const row = await store.findEvent(id);
+        if (row) out.set(id, toEvent(row));
+      }
+      return out;
+    },
+
     /** Ids of the rooms `user_id` is joined to. */
     async joinedRooms(user_id: string): Promise<string[]> {
       return (await store.membershipsOfUser(user_id)).filter((m) => m.membership === 'join').map((m) => m.room_id);

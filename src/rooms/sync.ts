@@ -122,9 +122,11 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
 
     /**
      * Resolve after `timeoutMs`, on `signal`, or as soon as something in `wake` (the previous
-     * result's rooms and co-members) or addressed to `user_id` happens; true when woken.
+     * result's rooms and co-members) or addressed to `user_id` happens; true when woken. With
+     * `from`, also at once when anything was stored after it before the wait began (a notification
+     * published between the caller's read and this subscription is not lost).
      */
-    waitForSync(user_id: string, wake: SyncResult['wake'], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    waitForSync(user_id: string, wake: SyncResult['wake'], timeoutMs: number, signal?: AbortSignal, from?: SyncPosition): Promise<boolean> {
       return new Promise((resolve) => {
         let done = false;
         const finish = (woken: boolean) => {
@@ -144,6 +146,14 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
         const timer = setTimeout(() => finish(false), timeoutMs);
         if (signal?.aborted) finish(false);
         signal?.addEventListener('abort', onAbort);
+        if (from) {
+          void sync.currentPosition().then(
+            (now) => {
+              if (now.events > from.events || now.updates > from.updates) finish(true);
+            },
+            () => undefined,
+          );
+        }
       });
     },
   };

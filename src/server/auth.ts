@@ -56,11 +56,18 @@ declare module 'fastify' {
   }
 }
 
-/** Bearer value of an `Authorization` header (scheme matched case-insensitively), or undefined. */
+/**
+ * Bearer value of an `Authorization` header (scheme matched case-insensitively), or undefined. On
+ * the Matrix surface the spec's `?access_token=` query parameter counts too (matrix-nio sends only that).
+ */
 export function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header) : null;
-  return match?.[1]?.trim() || undefined;
+  const fromHeader = match?.[1]?.trim();
+  if (fromHeader) return fromHeader;
+  if (request.routeOptions.config?.surface !== 'matrix' || request.url.startsWith('/_matrix/federation/')) return undefined;
+  const fromQuery = (request.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof fromQuery === 'string' && fromQuery ? fromQuery : undefined;
 }
 
 /** Options of {@link authPlugin}. */
@@ -115,7 +122,7 @@ export const authPlugin = fp(
       const requirement = request.routeOptions.config?.auth;
       if (requirement === undefined || requirement === 'public') {
         // Public routes still learn who is calling when it is cheap (cookie or bearer), for rate limits and CSRF.
-        if (!request.headers.authorization && !request.cookies?.[SESSION_COOKIE]) return;
+        if (!bearerOf(request) && !request.cookies?.[SESSION_COOKIE]) return;
       }
       try {
         request.principal = await resolve(request);

@@ -104,6 +104,8 @@ export const errorsPlugin = fp(
       });
     });
     app.setNotFoundHandler(function notFound(request, reply) {
+      // Matrix clients probe for endpoints and act on the spec's errcode (docs/matrix.md).
+      if (request.url.startsWith('/_matrix/')) return reply.code(404).send({ errcode: 'M_UNRECOGNIZED', error: 'Unrecognized request' });
       reply.code(404).send({ error: PlatformErrors.notFound.message, code: PlatformErrors.notFound.code, path: request.url.split('?')[0] });
     });
   },
