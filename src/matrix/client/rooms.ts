@@ -20,6 +20,8 @@ import { checkUserId, userOf, type MatrixRouteDeps } from './deps.ts';
 const Content = z.record(z.string(), z.unknown());
 const RoomAliasParams = z.object({ roomAlias: z.string().max(255) });
 const RoomParams = z.object({ roomId: z.string().max(255) });
+/** `PUT /directory/room/{roomAlias}` on a taken alias: 409 (spec #put_matrixclientv3directoryroomroomalias). */
+const ALIAS_EXISTS = { code: 'M_UNKNOWN', kind: 'conflict', message: 'Room alias already exists' } as const;
 
 /** A room alias must be `#local:server` and, for this server, name this server. @throws DomainError invalidParam */
 export function checkAlias(alias: string, serverName: string): string {
@@ -88,7 +90,13 @@ export async function roomsRoutes(app: FastifyInstance, deps: MatrixRouteDeps): 
     const user = userOf(request);
     const alias = checkAlias(request.params.roomAlias, serverName);
     if ((await rooms.membershipOf(request.body.room_id, user.userId)) !== 'join') throw new DomainError(MatrixErrors.forbidden, { message: 'You must be in the room to create an alias for it' });
-    await rooms.createAlias(alias, request.body.room_id);
+    try {
+      await rooms.createAlias(alias, request.body.room_id);
+    } catch (error) {
+      // The spec gives 409 here (M_UNKNOWN in its example); createRoom's taken alias stays 400 M_ROOM_IN_USE.
+      if (error instanceof DomainError && error.code === 'ORR_ROOMS_ALIAS_TAKEN') throw new DomainError(ALIAS_EXISTS, { message: `Room alias ${alias} already exists` });
+      throw error;
+    }
     return {};
   });
 
