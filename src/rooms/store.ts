@@ -2,9 +2,10 @@
  * Rooms SQL: the only file that queries `rooms`, `events`, `current_state`, `room_aliases`, `presence`.
  */
 import { sql, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
-import { isUniqueViolation, type Dialect } from '../store/database.ts';
+import type { Dialect } from '../store/database.ts';
 import type { Database, EventsTable, PresenceTable } from '../store/schema.ts';
-import type { EventFilter, SendCount, SendGuard, SendStats } from './types.ts';
+import { createEventWriter, findEventByTxn } from './event-writer-store.ts';
+import type { EventFilter, SendGuard } from './types.ts';
 
 /** A place in a room's timeline: a stream position, or an instant (ms). */
 export type EventPosition = { kind: 'stream' | 'ts'; value: number };
@@ -58,15 +59,6 @@ export interface InsertOptions {
 /** What {@link RoomsStore.insertEvents} did: stored the rows, or found the transaction's earlier event. */
 export type InsertResult = { orderings: number[]; ts: number } | { existing: EventRow };
 
-/**
- * PostgreSQL advisory lock (key pair `'orry'`, 1) held by every event-writing transaction until it
- * commits. Without it, concurrent transactions take `stream_ordering` values in one order and commit in
- * another: a reader could see position 11 before 10 commits, and its cursor would skip 10 forever.
- * Also, a READ COMMITTED check-then-insert (rate limits) would not see its rivals. The lock is released
- * only after the commit is visible, so positions become visible in order. SQLite has one writer anyway.
- */
-const EVENTS_WRITE_LOCK = [0x6f727279, 1] as const;
-
 /** Narrows an `events` select by an {@link EventFilter}. */
 function applyFilter(filter: EventFilter | undefined) {
   return <Q extends SelectQueryBuilder<Database, 'events', object>>(q: Q): Q =>
@@ -75,67 +67,10 @@ function applyFilter(filter: EventFilter | undefined) {
       : (q.where((eb) => eb.or([eb('sender', '!=', filter.not_token_sender!), eb('token_id', 'is', null)])) as Q);
 }
 
-function stateReader(q: Kysely<Database>, room_id: string): StateReader {
-  return {
-    async content(type, state_key) {
-      const row = await q
-        .selectFrom('current_state as s')
-        .innerJoin('events as e', 'e.event_id', 's.event_id')
-        .select('e.content')
-        .where('s.room_id', '=', room_id)
-        .where('s.type', '=', type)
-        .where('s.state_key', '=', state_key)
-        .executeTakeFirst();
-      return row ? (JSON.parse(row.content) as Record<string, unknown>) : null;
-    },
-  };
-}
-
-function findEventByTxn(q: Kysely<Database>, sender: string, txnId: string) {
-  return q.selectFrom('events').selectAll().where('sender', '=', sender).where('txn_id', '=', txnId).executeTakeFirst();
-}
-
-type CountRow = { n: number | string | null; newest: number | string | null };
-const toCount = (n: unknown, newest: unknown): SendCount => ({ count: Number(n ?? 0), newestTs: newest === null || newest === undefined ? null : Number(newest) });
-
-/**
- * The figures a {@link SendGuard} reads, for the first row of a send: at most three indexed queries
- * (`events_sender_ts_idx`, `events_token_ts_idx`, `events_dedupe_idx`), each touching only the
- * window's events, however high the limits are set.
- */
-async function sendStats(q: Kysely<Database>, row: NewEventRow, guard: SendGuard, now: number): Promise<SendStats> {
-  const countSince = now - guard.countWindowMs;
-  const lower = Math.min(countSince, now - guard.lookbackMs);
-  const counted = sql`case when origin_server_ts >= ${countSince} then 1 else 0 end`;
-  const sender = (
-    await sql<CountRow & { n_web: number | string | null; newest_web: number | string | null }>`
-      select sum(${counted}) as n, max(origin_server_ts) as newest,
-             sum(case when token_id is null and origin_server_ts >= ${countSince} then 1 else 0 end) as n_web,
-             max(case when token_id is null then origin_server_ts end) as newest_web
-        from events
-       where room_id = ${row.room_id} and sender = ${row.sender} and origin_server_ts >= ${lower} and type = ${row.type}`.execute(q)
-  ).rows[0];
-  const token =
-    row.token_id === null
-      ? undefined
-      : (await sql<CountRow>`select sum(${counted}) as n, max(origin_server_ts) as newest
-             from events where token_id = ${row.token_id} and origin_server_ts >= ${lower}`.execute(q)).rows[0];
-  const duplicate =
-    guard.duplicateWindowMs !== undefined && row.dedupe_key !== null
-      ? (await sql`select 1 as hit from events
-             where room_id = ${row.room_id} and sender = ${row.sender} and dedupe_key = ${row.dedupe_key}
-               and origin_server_ts >= ${now - guard.duplicateWindowMs} limit 1`.execute(q)).rows.length > 0
-      : false;
-  return {
-    bySender: toCount(sender?.n, sender?.newest),
-    bySenderWithoutToken: toCount(sender?.n_web, sender?.newest_web),
-    byToken: token ? toCount(token.n, token.newest) : null,
-    duplicate,
-  };
-}
 
 /** Builds the rooms queries over `db` (`dialect` picks how event writes are serialized). */
 export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
+  const writer = createEventWriter(db, dialect);
   return {
     /** @throws the unique violation when `alias` is taken */
     async insertRoom(room_id: string, creator: string, created_at: number, alias?: string, visibility: 'public' | 'private' = 'private'): Promise<void> {
@@ -151,53 +86,8 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
     roomIdByAlias: async (alias: string) =>
       (await db.selectFrom('room_aliases').select('room_id').where('room_alias', '=', alias).executeTakeFirst())?.room_id,
 
-    /**
-     * Insert events in one transaction (state events update `current_state`); returns their stream
-     * orderings, or the earlier event of the same client transaction. Event writes are serialized
-     * (see EVENTS_WRITE_LOCK; SQLite has one writer), so the transaction lookup and the guard see
-     * every earlier write: concurrent retries with one transaction id all get the first event, and
-     * concurrent sends cannot slip past a rate limit.
-     */
-    async insertEvents(rows: NewEventRow[], options: InsertOptions): Promise<InsertResult> {
-      try {
-        return await db.transaction().execute(async (trx): Promise<InsertResult> => {
-          if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${EVENTS_WRITE_LOCK[0]}, ${EVENTS_WRITE_LOCK[1]})`.execute(trx);
-          if (options.txn) {
-            const existing = await findEventByTxn(trx, options.txn.sender, options.txn.txnId);
-            if (existing) return { existing };
-          }
-          if (options.authorize) await options.authorize(stateReader(trx, rows[0]!.room_id));
-          const ts = options.now();
-          if (options.guard) options.guard.verify(await sendStats(trx, rows[0]!, options.guard, ts), ts);
-          const orderings: number[] = [];
-          for (const { membership, ...row } of rows) {
-            const r = await trx.insertInto('events').values({ ...row, origin_server_ts: ts }).returning('stream_ordering').executeTakeFirstOrThrow();
-            orderings.push(Number(r.stream_ordering));
-            if (row.state_key !== null) {
-              await trx
-                .insertInto('current_state')
-                .values({ room_id: row.room_id, type: row.type, state_key: row.state_key, event_id: row.event_id, membership })
-                .onConflict((oc) => oc.columns(['room_id', 'type', 'state_key']).doUpdateSet({ event_id: row.event_id, membership }))
-                .execute();
-            }
-          }
-          if (options.redact) {
-            await trx
-              .updateTable('events')
-              .set({ content: options.redact.content, redacted_because: rows[0]!.event_id })
-              .where('event_id', '=', options.redact.event_id)
-              .execute();
-          }
-          return { orderings, ts };
-        });
-      } catch (error) {
-        // Only reachable if writes were not serialized (another writer on the database): the
-        // transaction id's unique index still decides, and the loser answers with the winner's event.
-        const existing = options.txn && isUniqueViolation(error) ? await findEventByTxn(db, options.txn.sender, options.txn.txnId) : undefined;
-        if (existing) return { existing };
-        throw error;
-      }
-    },
+    /** See {@link createEventWriter}: batched, serialized event writes. */
+    insertEvents: writer.insertEvents,
     findEventByTxn: (sender: string, txnId: string) => findEventByTxn(db, sender, txnId),
     roomExists: async (room_id: string) => (await db.selectFrom('rooms').select('room_id').where('room_id', '=', room_id).executeTakeFirst()) !== undefined,
     /** The newest stream position (0 when there are no events). */
