@@ -6,6 +6,7 @@ import { PlatformErrors, type ErrorSpec } from '../lib/errors.ts';
 import { AccountErrors } from '../accounts/errors.ts';
 import { RoomErrors } from '../rooms/errors.ts';
 import { RuntimeErrors } from '../runtime/errors.ts';
+import { MatrixErrors } from '../matrix/errors.ts';
 
 /** All catalogue entries, by module. */
 export const ERROR_CATALOGUE: Record<string, Record<string, ErrorSpec>> = {
@@ -13,4 +14,5 @@ export const ERROR_CATALOGUE: Record<string, Record<string, ErrorSpec>> = {
   accounts: AccountErrors,
   rooms: RoomErrors,
   runtime: RuntimeErrors,
+  matrix: MatrixErrors,
 };
