@@ -22,7 +22,7 @@ export default tseslint.config(
   {
     // Domain logic (a service and the parts it composes) knows no HTTP framework and no SQL builder;
     // only a module's store.ts builds queries and only its routes.ts speaks HTTP.
-    files: ['src/{accounts,rooms,runtime,connect,llm}/**/*.ts'],
+    files: ['src/{accounts,rooms,runtime,connect,llm}/**/*.ts', 'src/matrix/*.ts'],
     ignores: ['**/store.ts', '**/*-store.ts', '**/routes.ts', 'src/rooms/pg-event-bus.ts', '**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
@@ -38,7 +38,7 @@ export default tseslint.config(
   },
   {
     // Routes map HTTP onto the service; they never query the store, theirs or another module's.
-    files: ['src/**/routes.ts'],
+    files: ['src/**/routes.ts', 'src/matrix/client/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['./store.ts', './*-store.ts', '../*/store.ts', '../*/*-store.ts', 'kysely'], message: 'routes.ts goes through the service, never the store.' }] }],
     },
