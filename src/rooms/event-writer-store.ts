@@ -6,6 +6,15 @@
  * one multi-row INSERT and the room's rules read once for the whole batch, instead of all of that
  * per event. Each send keeps its own outcome: its transaction-id lookup, authorization and guard run
  * in batch order against the state as the earlier sends of the batch left it.
+ *
+ * Why not Synapse's other half, positions from a sequence with writers in parallel and readers held
+ * back to the lowest position still in flight: that needs every reader, on every instance, to know
+ * the positions other instances have taken but not committed (Synapse keeps one writer process per
+ * stream and tells the others over replication). Without it, a reader that saw 11 before 10 committed
+ * would skip 10 for ever. Orrery's rules (bans, power levels, rate limits, transaction ids) are also
+ * checked against the state left by every earlier write, which parallel writers would not see.
+ * Batching removes the per-event cost instead: the lock and the commit are paid once per batch
+ * (docs/PERFORMANCE.md has the figures).
  */
 import { sql, type Kysely } from 'kysely';
 import { isUniqueViolation, type Dialect } from '../store/database.ts';
