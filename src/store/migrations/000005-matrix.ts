@@ -9,7 +9,7 @@
  * - `room_forgotten`: rooms a user forgot (left rooms no longer in their sync);
  * - `matrix_filters`, `openid_tokens`: the Matrix module's own small tables.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { addSerialKey } from '../migration-helpers.ts';
 
 /** Adds the columns and tables. */
@@ -18,6 +18,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('users').addColumn('avatar_url', 'text').execute();
   await db.schema.alterTable('rooms').addColumn('visibility', 'text', (c) => c.notNull().defaultTo('private')).execute();
   await db.schema.alterTable('events').addColumn('redacted_because', 'text').execute();
+  // The shared space of an existing install is listed in the room directory, as a new one is.
+  await sql`update rooms set visibility = 'public' where room_id in (select room_id from room_aliases where room_alias like '#shared:%')`.execute(db);
 
   await addSerialKey(db, db.schema.createTable('room_updates'), 'stream_id')
     .addColumn('kind', 'text', (c) => c.notNull())
