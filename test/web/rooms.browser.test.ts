@@ -127,6 +127,7 @@ test("inviting an unknown user shows the server's error; a declined invite goes 
   assert.ok(direct.status >= 400, `unknown invitee refused: ${JSON.stringify(direct)}`);
   assert.ok(direct.body.error, `the refusal carries an error text: ${JSON.stringify(direct)}`);
   assert.equal(shown, direct.body.error);
+  await carol.screenshot({ path: 'test-results/rooms-invite-error.png' });
 
   await invite(carol, 'dave');
   await carol.getByRole('status').filter({ hasText: 'Invited @dave:localhost.' }).waitFor();

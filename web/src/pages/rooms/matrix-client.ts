@@ -14,12 +14,16 @@ export const SYNC_TIMEOUT_MS = 30_000;
 export const PAGE_LIMIT = 30;
 const FILTER = JSON.stringify({ room: { timeline: { limit: PAGE_LIMIT } } });
 
-/** A Matrix API failure; `message` is the server's `error`, `errcode` its code (`M_FORBIDDEN` …). */
+/**
+ * A Matrix API failure; `message` is the server's `error`, `errcode` its code (`M_FORBIDDEN` …),
+ * `retryAfterMs` the wait a 429 (`M_LIMIT_EXCEEDED`) asks for.
+ */
 export class MatrixError extends Error {
   constructor(
     message: string,
     readonly errcode: string | undefined,
     readonly status: number,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -30,8 +34,8 @@ async function call<T>(method: string, path: string, body?: unknown, signal?: Ab
     return await api<T>(method, BASE + path, body, signal ? { signal } : {});
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    const b = e.body as { errcode?: string; error?: string } | null;
-    throw new MatrixError(b?.error ?? e.message, b?.errcode, e.status);
+    const b = e.body as { errcode?: string; error?: string; retry_after_ms?: number } | null;
+    throw new MatrixError(b?.error ?? e.message, b?.errcode, e.status, b?.retry_after_ms);
   }
 }
 

@@ -4,10 +4,13 @@
  * flight is aborted) and backs off exponentially while the server fails.
  */
 import { useEffect, useReducer, useState, type Dispatch } from 'react';
-import { matrix } from './matrix-client.ts';
+import { matrix, MatrixError } from './matrix-client.ts';
 import { emptyRooms, reduceRooms, type RoomsAction, type RoomsState } from './room-state.ts';
 
-/** First wait after a failed sync, doubled on each further failure up to {@link BACKOFF_MAX_MS}. */
+/**
+ * First wait after a failed sync, doubled on each further failure up to {@link BACKOFF_MAX_MS}; a
+ * 429's `retry_after_ms` is waited out in full.
+ */
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
 
@@ -63,7 +66,8 @@ export function useRoomsSync(me: string): RoomsSync {
           setProblem(null);
         } catch (e) {
           if (signal.aborted) return;
-          const wait = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** failures);
+          const asked = e instanceof MatrixError ? (e.retryAfterMs ?? 0) : 0;
+          const wait = Math.max(asked, Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** failures));
           failures += 1;
           setLive(false);
           setProblem(`${e instanceof Error ? e.message : 'Sync failed.'} Retrying in ${Math.round(wait / 1000)} s.`);
