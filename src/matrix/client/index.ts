@@ -45,6 +45,8 @@ const AUTH_ERRORS = { missing: MatrixErrors.missingToken, invalid: MatrixErrors.
 export async function matrixRoutes(app: FastifyInstance, deps: MatrixRouteDeps): Promise<void> {
   app.addHook('onRoute', (route) => {
     route.config = { auth: 'runtime_or_user', authErrors: AUTH_ERRORS, ...(route.config ?? {}), surface: 'matrix' };
+    // In /openapi.json once, under their own tag: the r0 twins would only repeat them.
+    route.schema = { ...(route.schema ?? {}), tags: ['matrix'], ...(route.url.startsWith('/_matrix/client/r0') ? { hide: true } : {}) };
   });
 
   // Matrix clients send JSON, sometimes without a content type; an empty body is `{}`.
