@@ -140,7 +140,14 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
   const routes: RouteEntry[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      routes.push({ method, url: route.url, auth: route.config?.auth });
+      // Read when asked: a module's own onRoute hook (the Matrix surface's default access) runs after this one.
+      routes.push({
+        method,
+        url: route.url,
+        get auth() {
+          return route.config?.auth;
+        },
+      });
     }
   });
 

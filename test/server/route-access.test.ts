@@ -278,11 +278,10 @@ describe('every route × every kind of caller', () => {
     assert.deepEqual(inconsistent().filter((line) => !isMatrix(line)), []);
   });
 
-  // OrreryApp.routes records `config.auth` in the app's onRoute hook, which runs before the Matrix
-  // plugin's own hook gives its routes their `runtime_or_user` default (src/matrix/client/index.ts), so
-  // every Matrix route without an explicit `auth` reads as public there. What the routes enforce is
-  // checked by the next test, from the outside.
-  test('Matrix routes declare the access the table expects', { todo: 'src/app.ts records route.config.auth before encapsulated onRoute hooks run' }, () => {
+  // Regression: OrreryApp.routes read `config.auth` when the app's onRoute hook ran, before the
+  // Matrix plugin's own hook gave its routes their `runtime_or_user` default (src/matrix/client/index.ts),
+  // so every Matrix route read as public there; it now reads the route's final config.
+  test('Matrix routes declare the access the table expects', () => {
     assert.deepEqual(inconsistent().filter(isMatrix), []);
   });
 
