@@ -47,6 +47,13 @@ export function createPresence(ctx: RoomsContext, windowMs: number) {
     async setPresence(user_id: string, state: PresenceView['presence'], status_msg: string | undefined): Promise<void> {
       const now = clock.now();
       const prior = await store.getPresence(user_id);
+      const unchanged = prior && prior.presence === state && (prior.status_msg ?? undefined) === status_msg && now - Number(prior.last_active_ts) <= windowMs;
+      if (unchanged) {
+        // No news for anyone (a `/sync?set_presence=unavailable` loop sets it on every poll): once
+        // announced, each repeat would wake the user's own sync at once, for ever.
+        await store.upsertPresence({ ...prior, last_active_ts: now });
+        return;
+      }
       await store.upsertPresence({ user_id, presence: state, last_active_ts: now, status_msg: status_msg ?? null, via_runtime: prior?.via_runtime ?? 0 });
       await store.setStatusMessage(user_id, status_msg ?? null);
       await recordChange(user_id, { presence: state, last_active_ago: 0, currently_active: state === 'online', ...(status_msg ? { status_msg } : {}) });
