@@ -1,6 +1,7 @@
 // The Rooms page (/rooms) in two browsers over the Matrix Client-Server API with the web session:
 // create, invite, an invite arriving live, accept, messages both ways without reload; the server's
-// error text on a failed invite; decline; paging back; signed-out visitors sent to sign in.
+// error text on a failed invite; decline; paging back; the shared space (/main) as one of the rooms;
+// signed-out visitors sent to sign in.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -172,6 +173,22 @@ test('"Load older" pages back through the history to the start of the room', asy
   await timeline(erin).getByText('erin created the room').waitFor();
   assert.equal(await timeline(erin).getByTestId('message').count(), 40, 'each message once');
   await erin.context().close();
+});
+
+test('the shared space stays at /main and is one of the rooms: each side sees the other live', async () => {
+  const gus = await person('gus');
+  await openRooms(gus);
+  await gus.getByRole('navigation', { name: 'Your rooms' }).getByRole('link', { name: /Shared space/ }).click();
+  await gus.getByRole('heading', { name: 'Shared space', level: 2 }).waitFor();
+  const main = await gus.context().newPage();
+  await main.goto(s.url + '/main');
+  await main.getByRole('heading', { name: /^Shared space/, level: 1 }).getByText('live', { exact: true }).waitFor();
+  await main.getByRole('textbox', { name: 'Message' }).fill('posted on /main');
+  await main.getByRole('button', { name: 'Send' }).click();
+  await message(gus, 'posted on /main').waitFor();
+  await say(gus, 'posted from Rooms');
+  await main.getByRole('list', { name: 'Messages' }).getByText('posted from Rooms').waitFor();
+  await gus.context().close();
 });
 
 test('a visitor who is not signed in is sent to sign in, and back to the rooms after', async () => {
