@@ -1,13 +1,36 @@
 /**
  * Rooms: reading a room (Matrix client-server spec "Getting events for a room", "History visibility"):
  * state, single events, context, pagination and members, each behind one visibility rule: a joined
- * member reads everything; a former member reads up to the moment they left; a `world_readable`
- * room is readable by anyone signed in; nobody else reads anything.
+ * member reads everything; a former member reads up to the moment they stopped being joined; a
+ * `world_readable` room is readable by anyone signed in; nobody else reads anything (someone invited
+ * or banned who never joined included).
  */
 import { DomainError } from '../lib/errors.ts';
 import { RoomErrors } from './errors.ts';
 import { toEvent, type RoomsContext } from './room-events.ts';
+import type { RoomsStore } from './store.ts';
 import type { RoomEvent } from './types.ts';
+
+/** Most membership changes walked back to find a user's last join (beyond it they read nothing). */
+const MAX_MEMBERSHIP_STEPS = 50;
+
+/**
+ * Where `user_id`'s last time as a joined member of `room_id` ended, looking back from their member
+ * event at stream position `position` (a `leave` or `ban`): the position of the event that took them
+ * out of `join`, or undefined when they were never joined (a rejected or revoked invite, a ban of an
+ * outsider) — they read nothing then. Walks their earlier membership changes through the state at
+ * each one.
+ */
+export async function joinEndedAt(store: RoomsStore, room_id: string, user_id: string, position: number): Promise<number | undefined> {
+  let end = position;
+  for (let step = 0; step < MAX_MEMBERSHIP_STEPS; step++) {
+    const before = (await store.stateAt(room_id, end - 1)).find((e) => e.type === 'm.room.member' && e.state_key === user_id);
+    if (!before) return undefined;
+    if ((JSON.parse(before.content) as { membership?: string }).membership === 'join') return end;
+    end = Number(before.stream_ordering);
+  }
+  return undefined;
+}
 
 /** A page of `/messages`: events in the direction read, and the positions around them. */
 export interface MessagesPage {
@@ -34,7 +57,11 @@ export function createHistory(ctx: RoomsContext) {
     if (membership === 'join') return Infinity;
     const visibility = await store.stateEvent(room_id, 'm.room.history_visibility', '');
     if (visibility && (JSON.parse(visibility.content) as { history_visibility?: string }).history_visibility === 'world_readable') return Infinity;
-    if (member && (membership === 'leave' || membership === 'ban')) return Number(member.stream_ordering);
+    if (member && (membership === 'leave' || membership === 'ban')) {
+      // A former member reads up to where their membership ended; someone never joined, nothing.
+      const end = await joinEndedAt(store, room_id, user_id, Number(member.stream_ordering));
+      if (end !== undefined) return end;
+    }
     if (!(await store.roomExists(room_id))) throw new DomainError(RoomErrors.roomNotFound);
     throw new DomainError(RoomErrors.cannotRead);
   }

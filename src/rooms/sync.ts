@@ -5,6 +5,7 @@
  * bus for an event in one of the user's rooms, a membership change of the user, an update for them
  * or their rooms, or a presence change of someone sharing a room.
  */
+import { joinEndedAt } from './history.ts';
 import type { createUpdates } from './updates.ts';
 import type { createPresence } from './presence.ts';
 import { toEvent, type RoomsContext } from './room-events.ts';
@@ -96,11 +97,22 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
           if (room) result.join.set(m.room_id, room);
         } else if (m.membership === 'invite' && (changedSince || options.fullState)) {
           const state = (await store.currentState(m.room_id)).map(toEvent);
-          const invite_state = state.filter((e) => INVITE_STATE_TYPES.has(e.type) || (e.type === 'm.room.member' && (e.state_key === user_id || e.sender === e.state_key))).map(stripped);
-          result.invite.set(m.room_id, invite_state.filter((e) => e.type !== 'm.room.member' || e.state_key === user_id || invite_state.length < 50));
+          // The room's preview, the invite itself and the inviter's own member event (their name).
+          const invite = state.find((e) => e.type === 'm.room.member' && e.state_key === user_id);
+          const invite_state = state
+            .filter((e) => INVITE_STATE_TYPES.has(e.type) || (e.type === 'm.room.member' && (e.state_key === user_id || e.state_key === invite?.sender)))
+            .map(stripped);
+          result.invite.set(m.room_id, invite_state);
           result.wake.rooms.add(m.room_id);
         } else if ((m.membership === 'leave' || m.membership === 'ban') && ((since && changedSince) || options.includeLeave)) {
-          const timeline = (await store.timelinePage(m.room_id, 'b', position, since?.events, limit)).map(toEvent).reverse();
+          // History up to where their membership ended (none if they never joined), then their own
+          // leave or ban, so a rejected invite or an outsider's ban shows nothing of the room.
+          const end = await joinEndedAt(store, m.room_id, user_id, position);
+          const timeline = end === undefined ? [] : (await store.timelinePage(m.room_id, 'b', end, since?.events, limit)).map(toEvent).reverse();
+          if (end !== position) {
+            const own = await store.stateEvent(m.room_id, 'm.room.member', user_id);
+            if (own && (!since || Number(own.stream_ordering) > since.events)) timeline.push(toEvent(own));
+          }
           result.leave.set(m.room_id, { timeline, state: [], prev_batch: (timeline[0]?.stream_ordering ?? position + 1) - 1 });
         }
       }

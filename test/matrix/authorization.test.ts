@@ -77,6 +77,87 @@ describe('Matrix authorization', () => {
     });
   });
 
+  describe('who never joined reads nothing (regression: a leave or ban without a join opened the history up to it)', () => {
+    test('banned before ever joining: /messages, /state, /event are 403', async () => {
+      const stranger = await fresh();
+      const roomId = await room([member]);
+      const msg = await sendText(owner, roomId, 'not for strangers');
+      assert.equal((await owner.call('POST', `/rooms/${enc(roomId)}/ban`, { user_id: stranger.userId })).status, 200);
+      assertMxError(await stranger.call('GET', `/rooms/${enc(roomId)}/messages?dir=b`), 403, 'M_FORBIDDEN');
+      assertMxError(await stranger.call('GET', `/rooms/${enc(roomId)}/state`), 403, 'M_FORBIDDEN');
+      assertMxError(await stranger.call('GET', `/rooms/${enc(roomId)}/event/${enc(msg.body.event_id)}`), 403, 'M_FORBIDDEN');
+    });
+
+    test('invited, then rejected the invite: 403', async () => {
+      const invitee = await fresh();
+      const roomId = await room([], 'private_chat');
+      const msg = await sendText(owner, roomId, 'private talk');
+      assert.equal((await owner.call('POST', `/rooms/${enc(roomId)}/invite`, { user_id: invitee.userId })).status, 200);
+      assert.equal((await invitee.call('POST', `/rooms/${enc(roomId)}/leave`, {})).status, 200);
+      assertMxError(await invitee.call('GET', `/rooms/${enc(roomId)}/messages?dir=b`), 403, 'M_FORBIDDEN');
+      assertMxError(await invitee.call('GET', `/rooms/${enc(roomId)}/event/${enc(msg.body.event_id)}`), 403, 'M_FORBIDDEN');
+      assertMxError(await invitee.call('GET', `/rooms/${enc(roomId)}/members`), 403, 'M_FORBIDDEN');
+    });
+
+    test('invite revoked by a kick: 403', async () => {
+      const invitee = await fresh();
+      const roomId = await room([], 'private_chat');
+      await sendText(owner, roomId, 'private talk');
+      assert.equal((await owner.call('POST', `/rooms/${enc(roomId)}/invite`, { user_id: invitee.userId })).status, 200);
+      assert.equal((await owner.call('POST', `/rooms/${enc(roomId)}/kick`, { user_id: invitee.userId })).status, 200);
+      assertMxError(await invitee.call('GET', `/rooms/${enc(roomId)}/messages?dir=b`), 403, 'M_FORBIDDEN');
+    });
+
+    test('joined, left, invited again and rejected: reads up to the first leave only', async () => {
+      const back = await fresh();
+      const roomId = await room([back]);
+      const during = await sendText(owner, roomId, 'while joined');
+      assert.equal((await back.call('POST', `/rooms/${enc(roomId)}/leave`, {})).status, 200);
+      const between = await sendText(owner, roomId, 'after the first leave');
+      assert.equal((await owner.call('POST', `/rooms/${enc(roomId)}/invite`, { user_id: back.userId })).status, 200);
+      assert.equal((await back.call('POST', `/rooms/${enc(roomId)}/leave`, {})).status, 200);
+      const page = await back.call('GET', `/rooms/${enc(roomId)}/messages?dir=b&limit=50`);
+      assert.equal(page.status, 200, JSON.stringify(page.body));
+      const ids = page.body.chunk.map((e: { event_id: string }) => e.event_id);
+      assert.ok(ids.includes(during.body.event_id));
+      assert.ok(!ids.includes(between.body.event_id), 'nothing from after the first leave');
+    });
+
+    test('in /sync: an outsider banned sees only their ban in rooms.leave; a kicked member the room up to the kick', async () => {
+      const stranger = await fresh();
+      const kicked = await fresh();
+      const roomId = await room([kicked]);
+      const baseStranger = await stranger.call('GET', '/sync?timeout=0');
+      const baseKicked = await kicked.call('GET', '/sync?timeout=0');
+      const secret = await sendText(owner, roomId, 'members only, in sync too');
+      assert.equal((await owner.call('POST', `/rooms/${enc(roomId)}/ban`, { user_id: stranger.userId })).status, 200);
+      assert.equal((await owner.call('POST', `/rooms/${enc(roomId)}/kick`, { user_id: kicked.userId })).status, 200);
+      const after = await sendText(owner, roomId, 'after the kick');
+
+      const s1 = await stranger.call('GET', `/sync?since=${enc(baseStranger.body.next_batch)}&timeout=0`);
+      const left1 = s1.body.rooms.leave[roomId];
+      assert.ok(left1, JSON.stringify(s1.body.rooms));
+      assert.deepEqual(left1.timeline.events.map((e: { type: string; content: { membership?: string } }) => `${e.type}:${e.content.membership ?? ''}`), ['m.room.member:ban']);
+      const full1 = await stranger.call('GET', `/sync?timeout=0&filter=${enc(JSON.stringify({ room: { include_leave: true } }))}`);
+      assert.ok(!JSON.stringify(full1.body).includes(secret.body.event_id), 'not in an include_leave sync either');
+
+      const s2 = await kicked.call('GET', `/sync?since=${enc(baseKicked.body.next_batch)}&timeout=0`);
+      const ids2 = s2.body.rooms.leave[roomId].timeline.events.map((e: { event_id: string }) => e.event_id);
+      assert.ok(ids2.includes(secret.body.event_id), 'saw what came while joined');
+      assert.ok(!ids2.includes(after.body.event_id), 'not what came after the kick');
+      assert.equal(s2.body.rooms.leave[roomId].timeline.events.at(-1).content.membership, 'leave');
+    });
+
+    test('a new member reads the history from before their join (shared)', async () => {
+      const late = await fresh();
+      const roomId = await room();
+      const early = await sendText(owner, roomId, 'before you came');
+      assert.equal((await late.call('POST', `/join/${enc(roomId)}`, {})).status, 200);
+      const page = await late.call('GET', `/rooms/${enc(roomId)}/messages?dir=b&limit=50`);
+      assert.ok(page.body.chunk.some((e: { event_id: string }) => e.event_id === early.body.event_id));
+    });
+  });
+
   describe('joining', () => {
     test('an invite-only room: join without an invite is 403; with one it works', async () => {
       const roomId = await room([], 'private_chat');
