@@ -188,6 +188,11 @@ test('the shared space stays at /main and is one of the rooms: each side sees th
   await message(gus, 'posted on /main').waitFor();
   await say(gus, 'posted from Rooms');
   await main.getByRole('list', { name: 'Messages' }).getByText('posted from Rooms').waitFor();
+
+  // Leaving the Rooms page ends its sync loop: the long-poll in flight is aborted.
+  const aborted = gus.waitForEvent('requestfailed', (r) => r.url().includes('/_matrix/client/v3/sync'));
+  await gus.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Shared space' }).click();
+  assert.match((await aborted).failure()?.errorText ?? '', /ABORTED/);
   await gus.context().close();
 });
 
