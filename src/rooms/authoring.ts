@@ -136,6 +136,8 @@ export function createAuthoring(ctx: RoomsContext) {
           if (target.sender !== sender && userLevel(rules.pl, sender) < rules.pl.redact) throw forbidden("You don't have permission to redact events");
         },
         redact: { event_id, content: JSON.stringify(prunedContent(target.type, JSON.parse(target.content) as Record<string, unknown>)) },
+        // Concurrent repeats of one txnId: the first stores, the others get its event (not a unique-key 500).
+        ...(options.txnId ? { txn: { sender, txnId: options.txnId } } : {}),
       });
       return event!;
     },

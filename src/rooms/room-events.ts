@@ -16,8 +16,11 @@ export interface RoomsContext {
   bus: EventBus;
   clock: Clock;
   serverName: string;
-  /** Insert rows (one transaction, serialized with every event write) and announce them on the bus. */
-  persist(rows: NewEventRow[], options?: Omit<InsertOptions, 'now' | 'txn'>): Promise<RoomEvent[]>;
+  /**
+   * Insert rows (one transaction, serialized with every event write) and announce them on the bus.
+   * With `txn`, a transaction id stored already (or arriving in the same batch) returns that event.
+   */
+  persist(rows: NewEventRow[], options?: Omit<InsertOptions, 'now'>): Promise<RoomEvent[]>;
 }
 
 /** A stored row as the service's {@link RoomEvent}. */
