@@ -110,6 +110,32 @@ describe('Matrix client-server API over HTTP', () => {
     });
   });
 
+  describe('guards under concurrency', () => {
+    test('10 registrations of one username at once: one account, the rest 400 M_USER_IN_USE', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => mxCall(s, 'POST', `${V3}/register`, { body: { username: 'racer', password: 'password-racer', auth: { type: 'm.login.dummy' } } })),
+      );
+      assert.equal(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results.map((r) => r.status)));
+      for (const r of results.filter((x) => x.status !== 200)) assertMxError(r, 400, 'M_USER_IN_USE');
+    });
+
+    test('10 PUTs of one alias at once: one mapping, the rest 409', async () => {
+      const roomIds = await Promise.all(Array.from({ length: 10 }, () => room(alice)));
+      const alias = '#raced-alias:localhost';
+      const results = await Promise.all(roomIds.map((room_id) => alice.call('PUT', `/directory/room/${enc(alias)}`, { room_id })));
+      const won = results.findIndex((r) => r.status === 200);
+      assert.equal(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results.map((r) => r.status)));
+      for (const r of results.filter((x) => x.status !== 200)) assertMxError(r, 409, 'M_UNKNOWN');
+      assert.equal((await mxCall(s, 'GET', `${V3}/directory/room/${enc(alias)}`)).body.room_id, roomIds[won]);
+    });
+
+    test('10 createRooms with one room_alias_name at once: one room, the rest 400 M_ROOM_IN_USE', async () => {
+      const results = await Promise.all(Array.from({ length: 10 }, () => alice.call('POST', '/createRoom', { room_alias_name: 'raced-room' })));
+      assert.equal(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results.map((r) => r.body)));
+      for (const r of results.filter((x) => x.status !== 200)) assertMxError(r, 400, 'M_ROOM_IN_USE');
+    });
+  });
+
   describe('sessions and devices', () => {
     test('whoami: a device id per login; the token works in ?access_token=; tokens are stored hashed', async () => {
       const carol = await mxRegister(s, 'carol');
@@ -489,6 +515,15 @@ describe('Matrix client-server API over HTTP', () => {
       assert.equal((await mxCall(s, 'GET', `${V3}/account/whoami?access_token=${enc(linked.token)}`)).body.user_id, linked.userId);
     });
 
+    test('Matrix /logout with a runtime token ends it on both APIs', async () => {
+      const linked = await linkedUser(s, 'rtlogout');
+      assert.equal((await mxCall(s, 'POST', `${V3}/logout`, { token: linked.token, body: {} })).status, 200);
+      const gone = await mxCall(s, 'GET', `${V3}/sync?timeout=0`, { token: linked.token });
+      assertMxError(gone, 401, 'M_UNKNOWN_TOKEN');
+      assert.equal(gone.body.soft_logout, false);
+      assert.equal((await linked.bot.post('/api/runtime/presence')).status, 401, 'the runtime API refuses it too');
+    });
+
     test('a runtime shared post appears in Matrix /sync of #shared; a Matrix m.text there appears in the runtime feed', async () => {
       const linked = await linkedUser(s, 'bridger');
       const shared = (await mxCall(s, 'GET', `${V3}/directory/room/${enc('#shared:localhost')}`)).body.room_id as string;
@@ -518,6 +553,21 @@ describe('Matrix client-server API over HTTP', () => {
       assert.equal(p.status, 200);
       assert.equal(p.body.presence, 'online');
       assert.equal(p.body.currently_active, true);
+      // …and a clean shutdown (DELETE) reads as offline there.
+      assert.equal((await linked.bot.req('DELETE', '/api/runtime/presence')).status, 200);
+      assert.equal((await alice.call('GET', `/presence/${enc(linked.userId)}/status`)).body.presence, 'offline');
+    });
+
+    test('Matrix presence shows in the runtime presence list: online listed, offline not', async () => {
+      const mx = await mxRegister(s, 'mxpresent');
+      // GET /api/runtime/presence is for signed-in users: a Matrix access token is one.
+      const listed = async () => ((await mxCall(s, 'GET', '/api/runtime/presence', { token: mx.token })).body.users as Array<{ userId: string; runtime: boolean }>).find((u) => u.userId === mx.userId);
+      assert.equal((await mx.call('PUT', `/presence/${enc(mx.userId)}/status`, { presence: 'online' })).status, 200);
+      const entry = await listed();
+      assert.ok(entry, 'listed as present');
+      assert.equal(entry.runtime, false, 'present through Matrix, not a runtime');
+      assert.equal((await mx.call('PUT', `/presence/${enc(mx.userId)}/status`, { presence: 'offline' })).status, 200);
+      assert.equal(await listed(), undefined);
     });
   });
 });
