@@ -264,6 +264,42 @@ describe('Matrix authorization', () => {
       assert.equal((await owner.call('PUT', `/rooms/${enc(roomId)}/redact/${enc(another.body.event_id)}/${nextTxn()}`, {})).status, 200);
     });
 
+    test('invite, unban and kick-an-equal need their levels', async () => {
+      const peer = await fresh();
+      const target = await fresh();
+      const roomId = await room([member, peer], 'public_chat');
+      const pl = (await owner.call('GET', `/rooms/${enc(roomId)}/state/m.room.power_levels`)).body;
+      // member and peer are both moderators (50); invites need 100.
+      const next = { ...pl, invite: 100, users: { ...pl.users, [member.userId]: 50, [peer.userId]: 50 } };
+      assert.equal((await owner.call('PUT', `/rooms/${enc(roomId)}/state/m.room.power_levels`, next)).status, 200);
+      assertMxError(await member.call('POST', `/rooms/${enc(roomId)}/invite`, { user_id: target.userId }), 403, 'M_FORBIDDEN');
+      assertMxError(await member.call('POST', `/rooms/${enc(roomId)}/kick`, { user_id: peer.userId }), 403, 'M_FORBIDDEN');
+      assertMxError(await member.call('POST', `/rooms/${enc(roomId)}/ban`, { user_id: peer.userId }), 403, 'M_FORBIDDEN');
+      assert.equal((await owner.call('POST', `/rooms/${enc(roomId)}/ban`, { user_id: target.userId })).status, 200);
+      const plain = await fresh();
+      assert.equal((await plain.call('POST', `/join/${enc(roomId)}`, {})).status, 200);
+      assertMxError(await plain.call('POST', `/rooms/${enc(roomId)}/unban`, { user_id: target.userId }), 403, 'M_FORBIDDEN');
+      assertMxError(await owner.call('POST', `/rooms/${enc(roomId)}/unban`, { user_id: plain.userId }), 403, 'M_FORBIDDEN', 'not banned');
+      assert.equal((await member.call('POST', `/rooms/${enc(roomId)}/unban`, { user_id: target.userId })).status, 200, 'a moderator may unban');
+    });
+
+    test("state owned by another user, and another's member event, cannot be set", async () => {
+      const roomId = await room([member]);
+      assertMxError(await owner.call('PUT', `/rooms/${enc(roomId)}/state/org.example.mine/${enc(member.userId)}`, { x: 1 }), 403, 'M_FORBIDDEN');
+      assertMxError(await owner.call('PUT', `/rooms/${enc(roomId)}/state/m.room.member/${enc(member.userId)}`, { membership: 'leave' }), 403, 'M_FORBIDDEN');
+      assertMxError(await member.call('PUT', `/rooms/${enc(roomId)}/state/m.room.member/${enc(member.userId)}`, { membership: 'ban' }), 403, 'M_FORBIDDEN');
+      assert.equal((await owner.call('PUT', `/rooms/${enc(roomId)}/state/org.example.mine/${enc(owner.userId)}`, { x: 1 })).status, 200);
+      assert.equal((await owner.call('GET', `/rooms/${enc(roomId)}/state/m.room.member/${enc(member.userId)}`)).body.membership, 'join');
+    });
+
+    test('m.room.create cannot be replaced; redacting an event of another room is 404', async () => {
+      const roomId = await room([member]);
+      const other = await room([member]);
+      const elsewhere = await sendText(owner, other, 'elsewhere');
+      assertMxError(await owner.call('PUT', `/rooms/${enc(roomId)}/state/m.room.create`, { creator: member.userId }), 403, 'M_FORBIDDEN');
+      assertMxError(await owner.call('PUT', `/rooms/${enc(roomId)}/redact/${enc(elsewhere.body.event_id)}/${nextTxn()}`, {}), 404, 'M_NOT_FOUND');
+    });
+
     test('events_default above a member: sending is refused', async () => {
       const roomId = await room([member]);
       const pl = (await owner.call('GET', `/rooms/${enc(roomId)}/state/m.room.power_levels`)).body;
