@@ -101,6 +101,7 @@ describe('Matrix client-server API over HTTP', () => {
           assertMxError(r, 429, 'M_LIMIT_EXCEEDED');
           assert.equal(typeof r.body.retry_after_ms, 'number');
           assert.ok(r.body.retry_after_ms > 0);
+          assert.ok(Number(r.headers.get('retry-after')) >= 1, 'Retry-After in seconds');
         }
         const r0 = await mxCall(limited, 'GET', '/_matrix/client/r0/account/whoami');
         assertMxError(r0, 429, 'M_LIMIT_EXCEEDED');
@@ -153,6 +154,11 @@ describe('Matrix client-server API over HTTP', () => {
       const viaQuery = await mxCall(s, 'GET', `${V3}/account/whoami?access_token=${enc(second.token)}`);
       assert.equal(viaQuery.status, 200);
       assert.equal(viaQuery.body.device_id, second.deviceId);
+      // matrix-nio sends the token only in the query, on writes too.
+      const roomId = (await mxCall(s, 'POST', `/_matrix/client/r0/createRoom?access_token=${enc(second.token)}`, { body: {} })).body.room_id as string;
+      const sent = await mxCall(s, 'PUT', `/_matrix/client/r0/rooms/${enc(roomId)}/send/m.room.message/q1?access_token=${enc(second.token)}`, { body: { msgtype: 'm.text', body: 'query token' } });
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      assert.equal((await carol.call('GET', `/rooms/${enc(roomId)}/event/${enc(sent.body.event_id)}`)).body.sender, carol.userId);
       // At rest: no table holds the token itself.
       const rows = await s.store.db.selectFrom('access_tokens').selectAll().execute();
       assert.ok(rows.length >= 3);
