@@ -55,9 +55,21 @@ export function newDeviceId(): string {
 export function createMatrixService(deps: MatrixDeps) {
   const { store, accounts, rooms, clock, config } = deps;
 
+  /**
+   * A new access token for `user` on device `deviceId` (a new device when absent or malformed). A
+   * login naming a device it had before replaces that device's token (spec "Relationship between
+   * access tokens and devices": at most one active token per device), so `/logout` of the device,
+   * which ends its token, really ends the device.
+   */
   async function issueToken(user: User, deviceId: string | undefined, displayName: string | undefined): Promise<LoginResult> {
-    const device_id = deviceId && /^[\x21-\x7e]{1,255}$/.test(deviceId) ? deviceId : newDeviceId();
-    const { token } = await accounts.createAccessToken(user.userId, { kind: 'access', label: `matrix ${displayName ?? device_id}`, deviceId: device_id });
+    const named = Boolean(deviceId && /^[\x21-\x7e]{1,255}$/.test(deviceId));
+    const device_id = named ? deviceId! : newDeviceId();
+    const { token, tokenId } = await accounts.createAccessToken(user.userId, { kind: 'access', label: `matrix ${displayName ?? device_id}`, deviceId: device_id });
+    if (named) {
+      for (const old of await accounts.listTokens(user.userId, 'access')) {
+        if (old.active && old.deviceId === device_id && old.tokenId !== tokenId) await accounts.revokeToken(old.tokenId);
+      }
+    }
     return { user_id: user.userId, access_token: token, device_id, home_server: config.serverName };
   }
 

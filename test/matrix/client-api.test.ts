@@ -183,6 +183,19 @@ describe('Matrix client-server API over HTTP', () => {
       }
     });
 
+    test('a login naming its device again replaces that device\'s token; other devices stay', async () => {
+      const hank = await mxRegister(s, 'hank');
+      const body = { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'hank' }, password: hank.password, device_id: 'HANKPHONE' };
+      const first = await mxCall(s, 'POST', `${V3}/login`, { body });
+      const second = await mxCall(s, 'POST', `${V3}/login`, { body });
+      assert.equal(first.body.device_id, 'HANKPHONE');
+      assert.equal(second.body.device_id, 'HANKPHONE');
+      assertMxError(await mxCall(s, 'GET', `${V3}/account/whoami`, { token: first.body.access_token }), 401, 'M_UNKNOWN_TOKEN');
+      const who = await mxCall(s, 'GET', `${V3}/account/whoami`, { token: second.body.access_token });
+      assert.equal(who.body.device_id, 'HANKPHONE');
+      assert.equal((await hank.call('GET', '/account/whoami')).status, 200, 'the registration device is untouched');
+    });
+
     test('GET /login offers m.login.password; legacy `user` works', async () => {
       const flows = await mxCall(s, 'GET', `${V3}/login`);
       assert.deepEqual(flows.body.flows.map((f: { type: string }) => f.type), ['m.login.password']);
