@@ -565,6 +565,24 @@ describe('Matrix client-server API over HTTP', () => {
       assert.equal(item.user_id, bob.userId);
     });
 
+    test(
+      "the shared space's posting limits hold for a runtime token sending through Matrix too",
+      { todo: 'PUT /send into #shared goes straight to rooms.sendEvent, without the runtime posting guard (cooldown, per-token budget, duplicate text) that POST /api/runtime/shared applies (src/runtime/posting.ts)' },
+      async () => {
+        const guarded = await startTestServer({ RATE_LIMIT_MAX: '100000', RUNTIME_SHARED_MIN_GAP_MS: '60000' });
+        try {
+          const linked = await linkedUser(guarded, 'guarded');
+          const shared = (await mxCall(guarded, 'GET', `${V3}/directory/room/${enc('#shared:localhost')}`)).body.room_id as string;
+          assert.equal((await linked.bot.post('/api/runtime/shared', { content: 'first' })).status, 200);
+          assert.equal((await linked.bot.post('/api/runtime/shared', { content: 'second' })).status, 429, 'the runtime API enforces the cooldown');
+          const viaMatrix = await mxCall(guarded, 'PUT', `${V3}/rooms/${enc(shared)}/send/m.room.message/${nextTxn()}`, { token: linked.token, body: { msgtype: 'm.text', body: 'second, via Matrix' } });
+          assertMxError(viaMatrix, 429, 'M_LIMIT_EXCEEDED');
+        } finally {
+          await guarded.close();
+        }
+      },
+    );
+
     test('a runtime heartbeat shows as online in Matrix presence', async () => {
       const linked = await linkedUser(s, 'beater');
       assert.equal((await linked.bot.post('/api/runtime/presence')).status, 200);
