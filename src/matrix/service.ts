@@ -120,6 +120,12 @@ export function createMatrixService(deps: MatrixDeps) {
     },
 
     /**
+     * Registration attempts one client address may make per window (`REGISTRATION_MAX_PER_ADDRESS`
+     * per `REGISTRATION_WINDOW_MS`), the budget the web's `POST /api/auth/register` has too.
+     */
+    registrationLimit: (): { max: number; windowMs: number } => ({ max: config.registration.maxPerAddress, windowMs: config.registration.windowMs }),
+
+    /**
      * Whether a username can be registered (spec `GET /register/available`).
      * @throws DomainError invalidUsername | usernameTaken
      */

@@ -256,6 +256,35 @@ describe('Matrix client-server API over HTTP', () => {
     });
   });
 
+  describe('registration limit per address (regression: Matrix /register had none, so REGISTRATION_MAX_PER_ADDRESS and the registration token could be worked around)', () => {
+    test('attempts count across v3 and r0, wrong tokens included, challenges not; 10 at once let exactly the budget through', async () => {
+      const limited = await startTestServer({ REGISTRATION_MAX_PER_ADDRESS: '3', REGISTRATION_POLICY: 'token', REGISTRATION_TOKEN: 'the-right-token', RATE_LIMIT_MAX: '100000' });
+      try {
+        const attempt = (prefix: string, username: string, token: string) =>
+          mxCall(limited, 'POST', `/_matrix/client/${prefix}/register`, { body: { username, password: `password-${username}`, auth: { type: 'm.login.registration_token', token } } });
+        for (let i = 0; i < 5; i++) assert.equal((await mxCall(limited, 'POST', `${V3}/register`, { body: {} })).status, 401, 'challenges are free');
+        assert.equal((await attempt('v3', 'lim1', 'wrong')).status, 401);
+        assert.equal((await attempt('r0', 'lim1', 'the-right-token')).status, 200);
+        assert.equal((await attempt('v3', 'lim2', 'the-right-token')).status, 200);
+        const over = await attempt('r0', 'lim3', 'the-right-token');
+        assertMxError(over, 429, 'M_LIMIT_EXCEEDED');
+        assert.ok(over.body.retry_after_ms > 0);
+      } finally {
+        await limited.close();
+      }
+      const burst = await startTestServer({ REGISTRATION_MAX_PER_ADDRESS: '3', RATE_LIMIT_MAX: '100000' });
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => mxCall(burst, 'POST', `/_matrix/client/${i % 2 ? 'r0' : 'v3'}/register`, { body: { username: `burst${i}`, password: `password-burst${i}`, auth: { type: 'm.login.dummy' } } })),
+        );
+        assert.equal(results.filter((r) => r.status === 200).length, 3, JSON.stringify(results.map((r) => r.status)));
+        for (const r of results.filter((x) => x.status !== 200)) assertMxError(r, 429, 'M_LIMIT_EXCEEDED');
+      } finally {
+        await burst.close();
+      }
+    });
+  });
+
   describe('filters', () => {
     test('create, get; another user\'s filter is 403', async () => {
       const created = await alice.call('POST', `/user/${enc(alice.userId)}/filter`, { room: { timeline: { limit: 5 } } });

@@ -23,6 +23,15 @@ export interface MatrixRouteDeps {
   publicOrigin: string | undefined;
 }
 
+/** What the sections get besides {@link MatrixRouteDeps}: helpers shared by both prefixes. */
+export interface MatrixSectionDeps extends MatrixRouteDeps {
+  /**
+   * Count a registration attempt of the request's address; one budget for `v3` and `r0`.
+   * @throws DomainError registrationRateLimited (429 `M_LIMIT_EXCEEDED`, `retry_after_ms`)
+   */
+  limitRegistration(request: FastifyRequest): Promise<void>;
+}
+
 /** The signed-in user of a request (routes are `runtime_or_user` unless they say `public`). */
 export function userOf(request: FastifyRequest): User {
   const principal = request.principal;

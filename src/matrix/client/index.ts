@@ -8,10 +8,10 @@
  * `M_UNRECOGNIZED` (server/errors.ts's not-found handler).
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { DomainError } from '../../lib/errors.ts';
+import { DomainError, PlatformErrors } from '../../lib/errors.ts';
 import { toErrorView } from '../../server/errors.ts';
 import { MatrixErrors, matrixErrcode } from '../errors.ts';
-import type { MatrixRouteDeps } from './deps.ts';
+import type { MatrixRouteDeps, MatrixSectionDeps } from './deps.ts';
 import { capabilityRoutes, discoveryRoutes } from './discovery.ts';
 import { ephemeralRoutes } from './ephemeral.ts';
 import { membershipRoutes } from './membership.ts';
@@ -74,12 +74,23 @@ export async function matrixRoutes(app: FastifyInstance, deps: MatrixRouteDeps):
     return reply.code(status).send({ errcode, error: message, ...details, ...(errcode === 'M_UNKNOWN_TOKEN' ? { soft_logout: false } : {}) });
   });
 
+  // One registration budget per address for both prefixes (a limiter per route would double it).
+  const { max, windowMs } = deps.matrix.registrationLimit();
+  const registrations = app.createRateLimit({ max, timeWindow: windowMs, keyGenerator: (request) => `register:${request.ip}` });
+  const sectionDeps: MatrixSectionDeps = {
+    ...deps,
+    async limitRegistration(request) {
+      const outcome = await registrations(request);
+      if (!outcome.isAllowed && outcome.isExceeded) throw new DomainError(PlatformErrors.registrationRateLimited, { details: { retry_after_ms: outcome.ttl } });
+    },
+  };
+
   await discoveryRoutes(app, deps);
   await openidUserinfoRoutes(app, deps);
   for (const prefix of CLIENT_PREFIXES) {
     await app.register(
       async function matrixClientApi(client) {
-        for (const section of SECTIONS) await section(client, deps);
+        for (const section of SECTIONS) await section(client, sectionDeps);
       },
       { prefix },
     );

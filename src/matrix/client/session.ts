@@ -3,7 +3,8 @@
  *   GET  /login                 https://spec.matrix.org/v1.11/client-server-api/#get_matrixclientv3login
  *   POST /login                 #post_matrixclientv3login  (m.login.password; `identifier` m.id.user or legacy `user`)
  *   POST /logout, /logout/all   #post_matrixclientv3logout, #post_matrixclientv3logoutall
- *   POST /register              #post_matrixclientv3register (user-interactive auth; policy open | closed | token)
+ *   POST /register              #post_matrixclientv3register (user-interactive auth; policy open | closed | token;
+ *                               REGISTRATION_MAX_PER_ADDRESS attempts per address, as on the web)
  *   GET  /register/available    #get_matrixclientv3registeravailable
  *   GET  /account/whoami        #get_matrixclientv3accountwhoami
  */
@@ -12,12 +13,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError } from '../../lib/errors.ts';
 import { MatrixErrors } from '../errors.ts';
-import { userOf, type MatrixRouteDeps } from './deps.ts';
+import { userOf, type MatrixSectionDeps } from './deps.ts';
 
 const Identifier = z.object({ type: z.string(), user: z.string().max(255).optional() }).passthrough();
 
 /** Registers the section's routes. */
-export async function sessionRoutes(app: FastifyInstance, deps: MatrixRouteDeps): Promise<void> {
+export async function sessionRoutes(app: FastifyInstance, deps: MatrixSectionDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { matrix, accounts } = deps;
 
@@ -79,6 +80,8 @@ export async function sessionRoutes(app: FastifyInstance, deps: MatrixRouteDeps)
     async (request, reply) => {
       if (request.query.kind === 'guest') throw new DomainError(MatrixErrors.guestForbidden);
       const b = request.body;
+      // Every attempt at a stage counts (a wrong registration token too); asking for the challenge does not.
+      if (b.auth?.type) await deps.limitRegistration(request);
       const result = await matrix.register({ username: b.username, password: b.password, auth: b.auth, deviceId: b.device_id, displayName: b.initial_device_display_name, inhibitLogin: b.inhibit_login });
       if ('challenge' in result) return reply.code(401).send(result.challenge);
       return result.login ?? { user_id: result.user_id };
