@@ -295,6 +295,18 @@ describe('Matrix client-server API over HTTP', () => {
       assertMxError(await bob.call('GET', `/user/${enc(alice.userId)}/filter/${created.body.filter_id}`), 403, 'M_FORBIDDEN');
       assertMxError(await bob.call('POST', `/user/${enc(alice.userId)}/filter`, {}), 403, 'M_FORBIDDEN');
     });
+
+    test('/sync applies a stored filter by id; another user\'s filter id or a bad inline filter is 400 M_INVALID_PARAM', async () => {
+      const roomId = await room(alice);
+      for (let i = 0; i < 4; i++) await sendText(alice, roomId, `f${i}`);
+      const { filter_id } = (await alice.call('POST', `/user/${enc(alice.userId)}/filter`, { room: { timeline: { limit: 2 } } })).body;
+      const sync = await alice.call('GET', `/sync?timeout=0&filter=${filter_id}`);
+      const tl = sync.body.rooms.join[roomId].timeline;
+      assert.equal(tl.events.length, 2);
+      assert.equal(tl.limited, true);
+      assertMxError(await bob.call('GET', `/sync?timeout=0&filter=${filter_id}`), 400, 'M_INVALID_PARAM');
+      assertMxError(await alice.call('GET', `/sync?timeout=0&filter=${enc('{not json')}`), 400, 'M_INVALID_PARAM');
+    });
   });
 
   describe('sending: idempotent per access token and txnId', () => {

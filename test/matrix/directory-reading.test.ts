@@ -82,6 +82,18 @@ describe('Matrix reading and directories', () => {
     assertMxError(await bob.call('POST', `/rooms/${enc(roomId)}/receipt/m.unknown/${enc(last.body.event_id)}`, {}), 400, 'M_INVALID_PARAM');
   });
 
+  test('a private read receipt reaches its owner only', async () => {
+    const roomId = await room(alice, [bob]);
+    const msg = await sendText(alice, roomId, 'seen quietly');
+    assert.equal((await bob.call('POST', `/rooms/${enc(roomId)}/receipt/m.read.private/${enc(msg.body.event_id)}`, {})).status, 200);
+    const receiptsFor = async (u: MxUser) => {
+      const r = await u.call('GET', '/sync?timeout=0');
+      return r.body.rooms.join[roomId].ephemeral.events.find((e: { type: string }) => e.type === 'm.receipt')?.content?.[msg.body.event_id] ?? {};
+    };
+    assert.ok((await receiptsFor(bob))['m.read.private']?.[bob.userId], 'the owner sees it');
+    assert.equal((await receiptsFor(alice))['m.read.private'], undefined, 'nobody else does');
+  });
+
   test('room directory: private rooms are not listed until published; paging with since/next_batch; search by name', async () => {
     const hidden = await room(alice, [], { preset: 'private_chat', name: 'Hidden Garden' });
     const listed = async () => {
