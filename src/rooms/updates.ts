@@ -80,7 +80,12 @@ export function createUpdates(ctx: RoomsContext) {
       const out: BasicEvent[] = [];
       if (include.typing) {
         const now = clock.now();
-        const user_ids = (await updates.typingIn(room_id)).filter((r) => Number((JSON.parse(r.content) as { expires_ts: number }).expires_ts) > now).map((r) => r.user_id);
+        let user_ids = (await updates.typingIn(room_id)).filter((r) => Number((JSON.parse(r.content) as { expires_ts: number }).expires_ts) > now).map((r) => r.user_id);
+        if (user_ids.length > 0) {
+          // Someone who left (or was kicked or banned) while typing is not typing here any more.
+          const joined = new Set((await store.membersOfRooms([room_id], 'join')).map((m) => m.user_id));
+          user_ids = user_ids.filter((u) => joined.has(u));
+        }
         out.push({ type: 'm.typing', content: { user_ids } });
       }
       if (include.receipts) {

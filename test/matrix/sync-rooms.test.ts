@@ -72,6 +72,16 @@ describe('Matrix sync loop and room life cycle', () => {
       assert.deepEqual(typing?.content.user_ids, [alice.userId]);
     });
 
+    test('someone who leaves while typing stops showing as typing', async () => {
+      const ivy = await fresh();
+      const roomId = await room(alice, [bob, ivy]);
+      assert.equal((await ivy.call('PUT', `/rooms/${enc(roomId)}/typing/${enc(ivy.userId)}`, { typing: true, timeout: 60000 })).status, 200);
+      assert.equal((await ivy.call('POST', `/rooms/${enc(roomId)}/leave`, {})).status, 200);
+      const r = await bob.call('GET', '/sync?timeout=0');
+      const typing = r.body.rooms.join[roomId].ephemeral.events.find((e: { type: string }) => e.type === 'm.typing');
+      assert.deepEqual(typing?.content.user_ids ?? [], []);
+    });
+
     test('a long-poll with nothing to say answers after its timeout with a usable next_batch', async () => {
       const dave = await fresh();
       const base = await dave.call('GET', '/sync?timeout=0&set_presence=offline');
