@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each against its ceiling, peer or target measured in the same
  * run, printed as Markdown for docs/PERFORMANCE.md. Arguments pick benches by name
- * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`); none runs all.
+ * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`, `matrix-wakeup`, `matrix-send`); none runs all.
  */
 import { machine } from './lib.ts';
 import { benchPlatform } from './platform.ts';
@@ -9,6 +9,8 @@ import { benchReplyLatency } from './runtime-reply.ts';
 import { benchHeartbeats } from './runtime-heartbeat.ts';
 import { benchSse } from './runtime-sse.ts';
 import { benchScaleout } from './runtime-scaleout.ts';
+import { benchWakeup } from './matrix-wakeup.ts';
+import { benchSend } from './matrix-send.ts';
 
 const pick = process.argv.slice(2);
 const want = (name: string) => pick.length === 0 || pick.includes(name);
@@ -56,4 +58,27 @@ if (want('scaleout')) {
     for (const r of rows) console.log(`| ${r.path} | ${r.deliveries} / ${r.expected} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} |`);
     console.log(`\nacross instances adds ${f(rows[1]!.p50 - rows[0]!.p50)} ms at p50 over the same instance\n`);
   }
+}
+if (want('matrix-wakeup')) {
+  const rows = await benchWakeup();
+  const r = rows[1]!;
+  console.log(`## (e) Matrix \`/sync\` wake-up, send → another client's long-poll answers, ${r.idle} idle syncing clients\n`);
+  console.log('| server | idle | stagger s | rounds | p50 ms | p99 ms | max ms | send p50 ms | spurious | idle early | idle re-polls | server CPU s | PostgreSQL CPU s | others’ CPU s | setup s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const x of rows) {
+    console.log(`| ${x.name} | ${x.idle} | ${f(x.staggerMs / 1000, 0)} | ${x.rounds} | ${f(x.p50)} | ${f(x.p99)} | ${f(x.max)} | ${f(x.sendP50)} | ${x.spurious} | ${x.idleEarly} | ${x.idleRepolls} | ${f(x.serverCpuS)} | ${f(x.postgresCpuS)} | ${f(x.otherCpuS)} | ${f(x.setupS)} |`);
+  }
+  console.log(`\ntarget p50 ≤ 10 ms: ${verdict(r.p50 <= 10)}; p99 ≤ 100 ms: ${verdict(r.p99 <= 100)}; Orrery p50 is ${f(r.p50 / rows[0]!.p50, 1)}× the ceiling's\n`);
+}
+if (want('matrix-send')) {
+  const rows = await benchSend();
+  console.log('## (f) Matrix send throughput, members long-polling `/sync`\n');
+  console.log('| database | members | polling | senders | events/s | p50 ms | p99 ms | errors | sync answers/s | caught up | server CPU s | server CPU ms/event | PostgreSQL CPU s | others’ CPU s | ceiling: GET /versions req/s (p50 ms) | ceiling: store insertEvents alone, events/s (p50 ms) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const x of rows) {
+    console.log(`| ${x.database} | ${x.members} | ${x.polling} | ${x.senders} | ${f(x.eventsPerS, 0)} | ${f(x.p50)} | ${f(x.p99)} | ${x.errors} | ${f(x.syncAnswersPerS, 0)} | ${x.caughtUp} | ${f(x.serverCpuS)} | ${f(x.cpuMsPerEvent, 2)} | ${f(x.postgresCpuS)} | ${f(x.otherCpuS)} | ${f(x.trivialPerS, 0)} (${f(x.trivialP50)}) | ${f(x.storePerS, 0)} (${f(x.storeP50)}) |`);
+  }
+  for (const x of rows) {
+    const target = x.database === 'SQLite' ? 2000 : 1500;
+    console.log(`\n${x.database}: target ≥ ${target} events/s: ${verdict(x.eventsPerS >= target && x.errors === 0)}; ratio to GET /versions ${f(x.eventsPerS / x.trivialPerS, 3)}, to the store alone ${f(x.eventsPerS / x.storePerS, 3)}${x.firstError ? `; first error: ${x.firstError}` : ''}`);
+  }
+  console.log('');
 }
