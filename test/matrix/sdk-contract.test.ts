@@ -1,7 +1,8 @@
 /**
  * Matrix SDK contract suite: real client SDKs against a real Orrery on an ephemeral port — matrix-js-sdk
  * 37.5 (two users: login, sync, rooms, invites, messages, state, back-pagination, presence, typing,
- * receipts, redaction, logout), matrix-bot-sdk 0.7 (an auto-joining echo bot, also across a restart)
+ * receipts, redaction, transaction ids, display names, logout, a running client told of its logout),
+ * matrix-bot-sdk 0.7 (an auto-joining echo bot, also across a restart, and the room helpers bots call)
  * and the bridge between the Matrix room `#shared:<server_name>` and the Runtime Connect shared space.
  *
  * Each scenario records pass or fail and is judged against `sdk-expected-failures.json`
@@ -13,50 +14,31 @@
  * The endpoints each SDK calls at start-up and in a bot loop, and what they need back, are listed in
  * `sdk-endpoints.md` beside this file. The SDKs run without end-to-end encryption.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ClientEvent, createClient, Direction, MatrixError, Preset, SyncState, Visibility, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
-import type * as BotSdk from 'matrix-bot-sdk';
+import { createClient, Direction, HttpApiEvent, MatrixError, MsgType, Preset, SyncState, Visibility, type MatrixClient } from 'matrix-js-sdk';
 import { startTestServer, TEST_DB, type TestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { linkedUser } from '../runtime/helpers.ts';
 import { createContractRunner, describeError, installedVersion, loadBotSdk, quietJsSdk, unrefLongTimers, type Scenario } from './sdk-harness.ts';
+import { bodyIs, createEchoBots, findEvent, SEE_MS, seeMembership, seeMessage, startAndSync, type Account, type EchoBot, type EchoBots } from './sdk-clients.ts';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const contract = createContractRunner(path.join(here, 'sdk-expected-failures.json'));
 
-/** Longest wait for one thing a client should see through /sync, ms. */
-const SEE_MS = 8000;
 const PASSWORD = 'contract-password-1';
 const silentLogger = quietJsSdk();
 
-/** A matrix-bot-sdk client of the echo scenarios. */
-interface EchoBot extends BotSdk.MatrixClient {
-  handled: string[];
-  syncsInFlight: number;
-}
-
-/** A registered and logged-in Matrix account. */
-interface Account {
-  username: string;
-  userId: string;
-  accessToken: string;
-  deviceId: string;
-}
-
 describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () => {
   let s: TestServer;
-  let botSdk: typeof BotSdk;
-  let EchoBotClass: new (...args: ConstructorParameters<typeof BotSdk.MatrixClient>) => EchoBot;
+  let echoBots: EchoBots;
   const suffix = randomBytes(3).toString('hex');
   const clients: MatrixClient[] = [];
-  const bots: BotSdk.MatrixClient[] = [];
   const tempDirs: string[] = [];
-  const botLog: string[] = [];
 
   // What scenarios hand to later ones.
   const accounts: Record<string, Account> = {};
@@ -74,27 +56,11 @@ describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () =
       RUNTIME_SHARED_MAX_PER_MINUTE: '1000',
       RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000',
     });
-    botSdk = loadBotSdk();
-    EchoBotClass = class extends botSdk.MatrixClient {
-      handled: string[] = [];
-      syncsInFlight = 0;
-      protected override async doSync(token: string): Promise<unknown> {
-        this.syncsInFlight++;
-        try {
-          return await super.doSync(token);
-        } finally {
-          this.syncsInFlight--;
-        }
-      }
-    };
-    const keep = (level: string) => (module: string, ...args: unknown[]) => {
-      botLog.push(`${level} ${module} ${args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`.slice(0, 500));
-    };
-    botSdk.LogService.setLogger({ info: () => undefined, debug: () => undefined, trace: () => undefined, warn: keep('warn'), error: keep('error') });
+    echoBots = createEchoBots(loadBotSdk());
   });
 
   after(async () => {
-    for (const bot of bots) bot.stop();
+    echoBots?.stopAll();
     for (const client of clients) client.stopClient();
     await s?.close();
     restoreTimers();
@@ -134,75 +100,28 @@ describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () =
     return client;
   }
 
-  /** Start `client` and wait until its first sync is processed (PREPARED, then SYNCING). */
-  async function startAndSync(client: MatrixClient, initialSyncLimit = 8): Promise<void> {
-    let failure: unknown;
-    client.on(ClientEvent.Sync, (state, _prev, data) => {
-      if (state === SyncState.Error) failure = data?.error;
-    });
-    await client.startClient({ initialSyncLimit, pollTimeout: 10_000 });
-    await waitFor(
-      () => {
-        const state = client.getSyncState();
-        return state === SyncState.Prepared || state === SyncState.Syncing;
-      },
-      { timeoutMs: SEE_MS, what: `PREPARED (state ${client.getSyncState()}${failure ? `, last error ${describeError(failure)}` : ''})` },
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; state ${client.getSyncState()}${failure ? `; sync error: ${describeError(failure)}` : ''}`);
-    });
-  }
-
-  /** The first event in `client`'s live timeline of `room` matching `match`. */
-  function findEvent(client: MatrixClient, room: string, match: (e: MatrixEvent) => boolean): MatrixEvent | undefined {
-    return client.getRoom(room)?.getLiveTimeline().getEvents().find(match);
-  }
-
-  const bodyIs = (body: string) => (e: MatrixEvent) => e.getType() === 'm.room.message' && e.getContent().body === body;
-
-  /** Wait until `client` has a message with `body` in `room`, from `sender` if given. */
-  function seeMessage(client: MatrixClient, room: string, body: string, sender?: string): Promise<MatrixEvent> {
-    return waitFor(() => findEvent(client, room, (e) => bodyIs(body)(e) && (!sender || e.getSender() === sender)), {
-      timeoutMs: SEE_MS,
-      what: `${client.getUserId()} to see "${body}" in ${room}`,
-    });
-  }
-
-  /** Wait until `client` knows `room` with its own membership `membership`. */
-  function seeMembership(client: MatrixClient, room: string, membership: string): Promise<Room> {
-    return waitFor(() => {
-      const r = client.getRoom(room);
-      return r?.getMyMembership() === membership ? r : undefined;
-    }, { timeoutMs: SEE_MS, what: `${client.getUserId()} to be "${membership}" in ${room} (is ${client.getRoom(room)?.getMyMembership()})` });
-  }
-
   /**
-   * An echo bot as a matrix-bot-sdk user writes one: AutojoinRoomsMixin, SimpleFsStorageProvider (its
-   * sync token survives a restart), `!echo <text>` answered with a notice `<text>`. `handled` lists the
-   * commands it answered; `syncsInFlight` counts its /sync requests not yet answered. /sync waits at
-   * most 1 s, so a stopped bot's loop ends quickly.
+   * A new account `name` with a (not yet started) client that notes `Session.logged_out`. `logOut`
+   * logs its token out through another client object; `learnt` waits until the running client has
+   * learnt it (M_UNKNOWN_TOKEN) and stopped syncing.
    */
-  async function startEchoBot(account: Account, storagePath: string): Promise<EchoBot> {
-    const bot = new EchoBotClass(s.url, account.accessToken, new botSdk.SimpleFsStorageProvider(storagePath));
-    bot.syncingTimeout = 1000;
-    bots.push(bot);
-    botSdk.AutojoinRoomsMixin.setupOnClient(bot);
-    bot.on('room.message', (room: string, event: { sender?: string; content?: { body?: unknown } }) => {
-      const body = event.content?.body;
-      if (event.sender === account.userId || typeof body !== 'string' || !body.startsWith('!echo ')) return;
-      bot.handled.push(body);
-      void bot.sendNotice(room, body.slice('!echo '.length)).catch(() => undefined);
-    });
-    await bot.start();
-    return bot;
-  }
-
-  /** Run `wait`; on failure add the last lines matrix-bot-sdk logged at warn or error. */
-  async function withBotLog<T>(wait: () => Promise<T>): Promise<T> {
-    try {
-      return await wait();
-    } catch (error) {
-      throw new Error(`${describeError(error)}; bot log: ${botLog.slice(-5).join(' | ') || 'empty'}`);
-    }
+  async function loggedOutWatch(name: string) {
+    const account = await registerAndLogin(name);
+    const client = clientFor(account);
+    let loggedOut: MatrixError | undefined;
+    client.on(HttpApiEvent.SessionLoggedOut, (error) => (loggedOut = error));
+    return {
+      account,
+      client,
+      async logOut(): Promise<void> {
+        await createClient({ baseUrl: s.url, accessToken: account.accessToken, logger: silentLogger }).logout();
+      },
+      async learnt(): Promise<void> {
+        await waitFor(() => loggedOut, { timeoutMs: SEE_MS, what: 'Session.logged_out on the running client (its parked /sync ended)' });
+        assert.equal(loggedOut!.errcode, 'M_UNKNOWN_TOKEN');
+        await waitFor(() => client.getSyncState() === SyncState.Error, { timeoutMs: SEE_MS, what: 'the client to stop syncing' });
+      },
+    };
   }
 
   // ---- scenarios ------------------------------------------------------------------------------------
@@ -367,6 +286,36 @@ describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () =
       },
     },
     {
+      name: 'js-sdk: a resent transaction id is idempotent',
+      needs: ['js-sdk: messages both ways'],
+      async run() {
+        // matrix-js-sdk retries a failed send with the same transaction id (its own client refuses a
+        // reused one, so the retry goes through a second client object on the same token and device).
+        const txnId = `contract-${suffix}`;
+        const content = { msgtype: MsgType.Text as const, body: `once ${suffix}` };
+        const first = await alice.sendMessage(roomId, content, txnId);
+        const again = await createClient({ baseUrl: s.url, accessToken: accounts.alice!.accessToken, userId: accounts.alice!.userId, deviceId: accounts.alice!.deviceId, logger: silentLogger }).sendMessage(roomId, content, txnId);
+        assert.equal(again.event_id, first.event_id, 'the same transaction id answers the same event id');
+        await seeMessage(bob, roomId, content.body);
+        const copies = bob.getRoom(roomId)!.getLiveTimeline().getEvents().filter(bodyIs(content.body));
+        assert.equal(copies.length, 1, 'one event in the other timeline');
+      },
+    },
+    {
+      name: 'js-sdk: a display name change reaches room members',
+      needs: ['js-sdk: invite arrives in sync and the invitee joins'],
+      async run() {
+        const name = `Alice ${suffix}`;
+        await alice.setDisplayName(name);
+        const profile = await bob.getProfileInfo(alice.getUserId()!);
+        assert.equal(profile.displayname, name, `GET profile: ${JSON.stringify(profile)}`);
+        await waitFor(() => bob.getRoom(roomId)?.getMember(alice.getUserId()!)?.rawDisplayName === name, {
+          timeoutMs: SEE_MS,
+          what: "bob to see alice's new display name on her room membership",
+        });
+      },
+    },
+    {
       name: 'js-sdk: logout',
       needs: ['js-sdk: register and log in'],
       async run() {
@@ -385,6 +334,56 @@ describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () =
       },
     },
     {
+      name: 'js-sdk: a running client learns its token was logged out',
+      needs: ['js-sdk: startClient reaches PREPARED'],
+      async run() {
+        const running = await loggedOutWatch('carol');
+        // The server's own record of the parked /sync (a passthrough spy), so the logout comes after it.
+        const parked = mock.method(s.orrery.services.rooms, 'waitForSync');
+        try {
+          await running.client.startClient({ pollTimeout: 30_000 });
+          await waitFor(() => parked.mock.calls.some((c) => c.arguments[0] === running.account.userId), { timeoutMs: SEE_MS, what: "the client's /sync to park" });
+        } finally {
+          parked.mock.restore();
+        }
+        await running.logOut();
+        await running.learnt();
+      },
+    },
+    {
+      name: 'js-sdk: a logout racing the /sync long-poll still ends it',
+      needs: ['js-sdk: a running client learns its token was logged out'],
+      async run() {
+        // A logout that lands while a /sync is past authentication but not yet parked: the client's first
+        // incremental /sync (a 30 s long-poll) is held at its presence touch, before it computes and
+        // parks, until the logout has answered. The account leaves #shared first, so nothing else can
+        // end that /sync early (the client is in no room, and shares one with nobody).
+        const running = await loggedOutWatch('dave');
+        const shared = await running.client.getRoomIdForAlias(`#shared:${s.config.serverName}`);
+        await running.client.leave(shared.room_id);
+        const rooms = s.orrery.services.rooms;
+        const touchPresence = rooms.touchPresence.bind(rooms);
+        let release: () => void = () => undefined;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let touches = 0;
+        const spy = mock.method(rooms, 'touchPresence', async (...args: Parameters<typeof touchPresence>) => {
+          // The first touch is the initial /sync's, the second the first long-poll's.
+          if (args[0] === running.account.userId && ++touches === 2) await gate;
+          return touchPresence(...args);
+        });
+        try {
+          await running.client.startClient({ pollTimeout: 30_000 });
+          await waitFor(() => touches >= 2, { timeoutMs: SEE_MS, what: "the client's first long-poll /sync" });
+          await running.logOut();
+          release();
+          await running.learnt();
+        } finally {
+          release();
+          spy.mock.restore();
+        }
+      },
+    },
+    {
       name: 'bot-sdk: auto-joining echo bot answers in a room',
       needs: ['js-sdk: startClient reaches PREPARED'],
       async run() {
@@ -392,12 +391,12 @@ describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () =
         const dir = mkdtempSync(path.join(tmpdir(), 'orrery-bot-sdk-'));
         tempDirs.push(dir);
         const storagePath = path.join(dir, 'bot.json');
-        const bot = await startEchoBot(account, storagePath);
+        const bot = await echoBots.start(s.url, account, storagePath);
         const created = await alice.createRoom({ name: 'Echo', preset: Preset.PrivateChat, invite: [account.userId] });
         echo = { account, storagePath, bot, roomId: created.room_id };
-        await withBotLog(() => waitFor(() => alice.getRoom(created.room_id)?.getMember(account.userId)?.membership === 'join', { timeoutMs: SEE_MS, what: 'the bot to auto-join' }));
+        await echoBots.withLog(() => waitFor(() => alice.getRoom(created.room_id)?.getMember(account.userId)?.membership === 'join', { timeoutMs: SEE_MS, what: 'the bot to auto-join' }));
         await alice.sendTextMessage(created.room_id, '!echo hi');
-        await withBotLog(() => seeMessage(alice, created.room_id, 'hi', account.userId));
+        await echoBots.withLog(() => seeMessage(alice, created.room_id, 'hi', account.userId));
         assert.deepEqual(bot.handled, ['!echo hi']);
       },
     },
@@ -411,9 +410,26 @@ describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () =
         // stop() lets a /sync in flight finish (and store its token); wait for that before writing.
         await waitFor(() => bot.syncsInFlight === 0, { timeoutMs: SEE_MS, what: 'the stopped bot to finish its last /sync' });
         await alice.sendTextMessage(roomId, '!echo again');
-        const restarted = await startEchoBot(account, storagePath);
-        await withBotLog(() => seeMessage(alice, roomId, 'again', account.userId));
+        const restarted = await echoBots.start(s.url, account, storagePath);
+        await echoBots.withLog(() => seeMessage(alice, roomId, 'again', account.userId));
         assert.deepEqual(restarted.handled, ['!echo again'], 'the restarted bot sees what came while it was down, and nothing older');
+      },
+    },
+    {
+      name: 'bot-sdk: room helpers a bot calls (joined members, state, profile)',
+      needs: ['bot-sdk: auto-joining echo bot answers in a room'],
+      async run() {
+        const { account, bot, roomId: echoRoom } = echo!;
+        assert.equal(await bot.getUserId(), account.userId, 'GET /account/whoami');
+        assert.ok((await bot.getJoinedRooms()).includes(echoRoom), 'GET /joined_rooms');
+        const members = await bot.getJoinedRoomMembers(echoRoom);
+        assert.deepEqual([...members].sort(), [account.userId, alice.getUserId()!].sort(), 'GET /rooms/{id}/joined_members');
+        assert.deepEqual(await bot.getRoomStateEvent(echoRoom, 'm.room.name', ''), { name: 'Echo' }, 'GET /rooms/{id}/state/m.room.name/');
+        const missing = await bot.getRoomStateEvent(echoRoom, 'm.room.topic', '').then(() => undefined, (error: { statusCode?: number; body?: { errcode?: string } }) => error);
+        assert.equal(missing?.statusCode, 404, 'absent state is 404');
+        assert.equal(missing?.body?.errcode, 'M_NOT_FOUND');
+        await bot.setDisplayName('Echo Bot');
+        assert.equal((await bot.getUserProfile(account.userId)).displayname, 'Echo Bot', 'PUT then GET /profile/{userId}');
       },
     },
     {
