@@ -2,7 +2,7 @@
  * SDK clients of the Matrix SDK contract suite (sdk-contract.test.ts): waiting on what a matrix-js-sdk
  * client sees through /sync, and a matrix-bot-sdk echo bot written the way that SDK's users write one.
  */
-import { ClientEvent, SyncState, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
+import { ClientEvent, SyncState, type IStartClientOpts, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import type * as BotSdk from 'matrix-bot-sdk';
 import { waitFor } from '../helpers/wait.ts';
 import { describeError } from './sdk-harness.ts';
@@ -18,13 +18,16 @@ export interface Account {
   deviceId: string;
 }
 
-/** Start `client` and wait until its first sync is processed (PREPARED, then SYNCING); a sync error is named. */
-export async function startAndSync(client: MatrixClient, initialSyncLimit = 8): Promise<void> {
+/**
+ * Start `client` (initial sync limit 8, 10 s long-polls, unless `opts` say otherwise) and wait until
+ * its first sync is processed (PREPARED, then SYNCING); a sync error is named.
+ */
+export async function startAndSync(client: MatrixClient, opts: IStartClientOpts = {}): Promise<void> {
   let failure: unknown;
   client.on(ClientEvent.Sync, (state, _prev, data) => {
     if (state === SyncState.Error) failure = data?.error;
   });
-  await client.startClient({ initialSyncLimit, pollTimeout: 10_000 });
+  await client.startClient({ initialSyncLimit: 8, pollTimeout: 10_000, ...opts });
   await waitFor(() => client.getSyncState() === SyncState.Prepared || client.getSyncState() === SyncState.Syncing, { timeoutMs: SEE_MS, what: 'PREPARED' }).catch((error: Error) => {
     throw new Error(`${error.message}; state ${client.getSyncState()}${failure ? `; sync error: ${describeError(failure)}` : ''}`);
   });

@@ -1,7 +1,7 @@
 /**
  * Matrix SDK contract suite: real client SDKs against a real Orrery on an ephemeral port — matrix-js-sdk
  * 37.5 (two users: login, sync, rooms, invites, messages, state, back-pagination, presence, typing,
- * receipts, redaction, transaction ids, display names, logout, a running client told of its logout),
+ * receipts, redaction, lazy-loaded members, transaction ids, display names, logout, a running client told of its logout),
  * matrix-bot-sdk 0.7 (an auto-joining echo bot, also across a restart, and the room helpers bots call)
  * and the bridge between the Matrix room `#shared:<server_name>` and the Runtime Connect shared space.
  *
@@ -213,7 +213,7 @@ describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () =
         await seeMessage(bob, roomId, `page 11 ${suffix}`);
         // A fresh client (new device) whose initial sync holds only the last 3 events.
         const late = clientFor(await login(accounts.bob!.username));
-        await startAndSync(late, 3);
+        await startAndSync(late, { initialSyncLimit: 3 });
         const room = await seeMembership(late, roomId, 'join');
         assert.ok(!findEvent(late, roomId, bodyIs(`page 0 ${suffix}`)), 'the initial sync is limited to 3 events');
         assert.ok(room.oldState.paginationToken, 'the limited timeline of the initial sync carries a prev_batch token');
@@ -230,6 +230,20 @@ describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () =
         assert.ok(findEvent(late, roomId, bodyIs(`page 0 ${suffix}`)), 'scrollback reaches the oldest message');
         const order = room.getLiveTimeline().getEvents().map((e) => e.getContent().body).filter((b): b is string => typeof b === 'string' && b.startsWith('page '));
         assert.deepEqual(order, Array.from({ length: 12 }, (_, i) => `page ${i} ${suffix}`), 'the timeline is in order, without gaps or repeats');
+      },
+    },
+    {
+      name: "js-sdk: lazy-loaded members (Element's default)",
+      needs: ['js-sdk: invite arrives in sync and the invitee joins'],
+      async run() {
+        // A lazy-loading client asks for the members it lacks: GET /rooms/{id}/members?not_membership=leave&at=<its sync token>.
+        const lazy = clientFor(await login(accounts.bob!.username));
+        await startAndSync(lazy, { lazyLoadMembers: true, initialSyncLimit: 1 });
+        const room = await seeMembership(lazy, roomId, 'join');
+        await room.loadMembersIfNeeded();
+        assert.ok(room.membersLoaded(), 'the members were loaded');
+        const joined = room.getJoinedMembers().map((m) => m.userId).sort();
+        assert.deepEqual(joined, [alice.getUserId()!, bob.getUserId()!].sort());
       },
     },
     {
