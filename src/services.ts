@@ -95,6 +95,7 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
   const matrix = createMatrixService({ store: createMatrixStore(store.db), accounts, rooms, clock, config });
 
   const sharedRoomId = await rooms.ensureSharedRoom();
+  rooms.setSendPolicy(sharedRoomId, runtime.sharedSendPolicy);
   accounts.onUserCreated(async (user) => void (await rooms.join(sharedRoomId, user.userId, matrix.memberProfile(user))));
   accounts.onCredentialsRevoked((userId) => rooms.announceCredentialsRevoked(userId));
 

@@ -8,7 +8,7 @@ import { RoomErrors } from './errors.ts';
 import { roomRules } from './membership.ts';
 import { powerLevelsChangeRefusal, powerLevelsOf, requiredLevel, userLevel } from './power-levels.ts';
 import { newEventRow, storedEvent, toEvent, type RoomsContext } from './room-events.ts';
-import type { RoomEvent, SendGuard } from './types.ts';
+import type { RoomEvent, SendGuard, SendPolicy } from './types.ts';
 
 /** Options of `sendEvent`. */
 export interface SendOptions {
@@ -44,7 +44,14 @@ const forbidden = (message: string) => new DomainError(RoomErrors.forbidden, { m
 export function createAuthoring(ctx: RoomsContext) {
   const { store, clock } = ctx;
 
+  const policies = new Map<string, SendPolicy>();
+
   const authoring = {
+    /** Make `policy` judge every timeline send into `room_id` that brings no guard of its own. */
+    setSendPolicy(room_id: string, policy: SendPolicy): void {
+      policies.set(room_id, policy);
+    },
+
     /** Whether `user_id` is joined with the level to send state of `type` (outside a write: advisory). */
     async canSendState(room_id: string, user_id: string, type: string): Promise<boolean> {
       if (!(await store.roomExists(room_id))) throw new DomainError(RoomErrors.roomNotFound);
@@ -60,10 +67,13 @@ export function createAuthoring(ctx: RoomsContext) {
     /**
      * Send a timeline event as `sender`, who must be joined with the event type's level. With
      * `txnId`, a repeat returns the first event instead of storing a second one, also when the
-     * repeats arrive at the same time. `guard` is checked atomically with the insert.
-     * @throws DomainError roomNotFound | notJoined | forbidden, or whatever `options.guard.verify` throws
+     * repeats arrive at the same time. `guard` (else the room's {@link SendPolicy}) is checked
+     * atomically with the insert.
+     * @throws DomainError roomNotFound | notJoined | forbidden, or whatever the guard's `verify` throws
      */
-    async sendEvent(room_id: string, sender: string, type: string, content: Record<string, unknown>, options: SendOptions = {}): Promise<{ event: RoomEvent; duplicate: boolean }> {
+    async sendEvent(room_id: string, sender: string, type: string, content: Record<string, unknown>, sendOptions: SendOptions = {}): Promise<{ event: RoomEvent; duplicate: boolean }> {
+      const policy = sendOptions.guard ? undefined : policies.get(room_id)?.({ sender, tokenId: sendOptions.tokenId, type, content });
+      const options: SendOptions = policy ? { ...sendOptions, ...policy } : sendOptions;
       if (options.txnId) {
         const prior = await store.findEventByTxn(sender, options.txnId);
         if (prior) return { event: toEvent(prior), duplicate: true };

@@ -148,3 +148,20 @@ export interface SendGuard {
   /** Throw (the caller's own error) to refuse the send; `now` is the send's timestamp, ms. */
   verify(stats: SendStats, now: number): void;
 }
+
+/** A send, as a room's {@link SendPolicy} sees it. */
+export interface PolicySend {
+  sender: string;
+  /** The access or runtime token it came with (absent for web sessions). */
+  tokenId?: number | undefined;
+  type: string;
+  content: Record<string, unknown>;
+}
+
+/**
+ * A room's own rule on sends, whatever API they come through (the shared space's Runtime Connect
+ * limits apply to a Matrix client's messages too): the guard and duplicate key for a send, or
+ * undefined when the rule does not concern it.
+ */
+export type SendPolicy = (send: PolicySend) => { guard: SendGuard; dedupeKey?: string } | undefined;
+

@@ -8,7 +8,7 @@
 import { DomainError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/secrets.ts';
 import type { Principal } from '../accounts/types.ts';
-import type { SendCount, SendStats } from '../rooms/types.ts';
+import type { SendCount, SendGuard, SendPolicy, SendStats } from '../rooms/types.ts';
 import { RuntimeErrors } from './errors.ts';
 import { MAX_CONTENT } from './spec.ts';
 import type { RuntimeDeps } from './types.ts';
@@ -42,7 +42,33 @@ export function createPosting(deps: RuntimeDeps) {
     if (stats.duplicate) throw new DomainError(RuntimeErrors.duplicateContent, { details: { reason: 'same message sent too recently' } });
   }
 
+  /** The shared space's limits for one send (a token's budget, or the account's web posts'). */
+  function sharedGuard(tokenId: number | undefined): SendGuard {
+    return {
+      countWindowMs: MINUTE_MS,
+      lookbackMs: Math.max(MINUTE_MS, limits.sharedMinGapMs),
+      ...(limits.sharedDuplicateWindowMs > 0 ? { duplicateWindowMs: limits.sharedDuplicateWindowMs } : {}),
+      // `now` is the post's own timestamp, taken once the write lock is held.
+      verify(stats, now) {
+        // Each token (bot) and the account's web posts have budgets of their own (quirk 4).
+        checkBudget(tokenId !== undefined ? stats.byToken! : stats.bySenderWithoutToken, now);
+        checkAccount(stats);
+      },
+    };
+  }
+
+  /**
+   * The shared room's {@link SendPolicy}: its messages keep the same limits whichever API sends them
+   * (a Matrix client's `m.room.message` in `#shared` counts as a post).
+   */
+  const sharedSendPolicy: SendPolicy = (send) =>
+    send.type === 'm.room.message' && typeof send.content.body === 'string'
+      ? { guard: sharedGuard(send.tokenId), dedupeKey: sha256Hex(normalise(send.content.body)) }
+      : undefined;
+
   return {
+    sharedSendPolicy,
+
     /**
      * Post to the shared space as the principal's own user (content trimmed, cut at 2000 chars).
      * With an idempotency key a retry, even one sent at the same time as the first, returns the first
@@ -63,17 +89,7 @@ export function createPosting(deps: RuntimeDeps) {
           ...(idempotencyKey ? { txnId: `idem:${idempotencyKey.slice(0, MAX_IDEMPOTENCY_KEY)}` } : {}),
           ...(principal.tokenId !== undefined ? { tokenId: principal.tokenId } : {}),
           dedupeKey: sha256Hex(normalise(content)),
-          guard: {
-            countWindowMs: MINUTE_MS,
-            lookbackMs: Math.max(MINUTE_MS, limits.sharedMinGapMs),
-            ...(limits.sharedDuplicateWindowMs > 0 ? { duplicateWindowMs: limits.sharedDuplicateWindowMs } : {}),
-            // `now` is the post's own timestamp, taken once the write lock is held.
-            verify(stats, now) {
-              // Each token (bot) and the account's web posts have budgets of their own (quirk 4).
-              checkBudget(principal.tokenId !== undefined ? stats.byToken! : stats.bySenderWithoutToken, now);
-              checkAccount(stats);
-            },
-          },
+          guard: sharedGuard(principal.tokenId),
         },
       );
       await rooms.touchPresence(userId, principal.via === 'runtime_token', limits.presenceWindowMs);

@@ -608,7 +608,6 @@ describe('Matrix client-server API over HTTP', () => {
 
     test(
       "the shared space's posting limits hold for a runtime token sending through Matrix too",
-      { todo: 'PUT /send into #shared goes straight to rooms.sendEvent, without the runtime posting guard (cooldown, per-token budget, duplicate text) that POST /api/runtime/shared applies (src/runtime/posting.ts)' },
       async () => {
         const guarded = await startTestServer({ RATE_LIMIT_MAX: '100000', RUNTIME_SHARED_MIN_GAP_MS: '60000' });
         try {
