@@ -2,7 +2,7 @@
  * Matrix SDK contract suite: real client SDKs against a real Orrery on an ephemeral port — matrix-js-sdk
  * 37.5 (two users: login, sync, rooms, invites, messages, state, back-pagination, presence, typing,
  * receipts, redaction, lazy-loaded members, transaction ids, display names, logout, a running client told of its logout),
- * matrix-bot-sdk 0.7 (an auto-joining echo bot, also across a restart, and the room helpers bots call)
+ * matrix-bot-sdk 0.7 (registration and login through MatrixAuth, an auto-joining echo bot, also across a restart, and the room helpers bots call)
  * and the bridge between the Matrix room `#shared:<server_name>` and the Runtime Connect shared space.
  *
  * Each scenario records pass or fail and is judged against `sdk-expected-failures.json`
@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createClient, Direction, HttpApiEvent, MatrixError, MsgType, Preset, SyncState, Visibility, type MatrixClient } from 'matrix-js-sdk';
+import type * as BotSdk from 'matrix-bot-sdk';
 import { startTestServer, TEST_DB, type TestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { linkedUser } from '../runtime/helpers.ts';
@@ -35,6 +36,7 @@ const silentLogger = quietJsSdk();
 
 describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () => {
   let s: TestServer;
+  let botSdk: typeof BotSdk;
   let echoBots: EchoBots;
   const suffix = randomBytes(3).toString('hex');
   const clients: MatrixClient[] = [];
@@ -56,7 +58,8 @@ describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () =
       RUNTIME_SHARED_MAX_PER_MINUTE: '1000',
       RUNTIME_SHARED_ACCOUNT_MAX_PER_MINUTE: '1000',
     });
-    echoBots = createEchoBots(loadBotSdk());
+    botSdk = loadBotSdk();
+    echoBots = createEchoBots(botSdk);
   });
 
   after(async () => {
@@ -398,10 +401,28 @@ describe(`Matrix SDK contract (matrix-js-sdk, matrix-bot-sdk; ${TEST_DB})`, () =
       },
     },
     {
-      name: 'bot-sdk: auto-joining echo bot answers in a room',
-      needs: ['js-sdk: startClient reaches PREPARED'],
+      name: 'bot-sdk: MatrixAuth registers (UIA m.login.dummy) and logs in with a full user id',
+      needs: [],
       async run() {
-        const account = await registerAndLogin('echobot');
+        // passwordRegister first posts without `auth`, expects 401 with a flow of exactly [m.login.dummy], then completes it.
+        const auth = new botSdk.MatrixAuth(s.url);
+        const username = localpart('echobot');
+        const registered = await auth.passwordRegister(username, PASSWORD, 'contract bot');
+        const userId = await registered.getUserId();
+        assert.match(userId, new RegExp(`^@${username}:`));
+        const loggedIn = await auth.passwordLogin(userId, PASSWORD, 'contract bot');
+        const whoami = await loggedIn.getWhoAmI();
+        assert.equal(whoami.user_id, userId);
+        assert.ok(whoami.device_id, 'whoami names the device');
+        assert.notEqual(loggedIn.accessToken, registered.accessToken, 'a login is a new device and token');
+        accounts.echobot = { username, userId, accessToken: loggedIn.accessToken, deviceId: whoami.device_id! };
+      },
+    },
+    {
+      name: 'bot-sdk: auto-joining echo bot answers in a room',
+      needs: ['js-sdk: startClient reaches PREPARED', 'bot-sdk: MatrixAuth registers (UIA m.login.dummy) and logs in with a full user id'],
+      async run() {
+        const account = accounts.echobot!;
         const dir = mkdtempSync(path.join(tmpdir(), 'orrery-bot-sdk-'));
         tempDirs.push(dir);
         const storagePath = path.join(dir, 'bot.json');
