@@ -133,7 +133,8 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
     bodyLimit: config.maxBodyBytes,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Matrix ids and aliases in paths run to 255 characters (Fastify's default cap is 100).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

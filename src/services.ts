@@ -85,7 +85,7 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
   const accounts = createAccountsService({ store: createAccountsStore(store.db, store.dialect), config, clock });
   const rooms = createRoomsService({
     store: roomsStore,
-    updates: createUpdatesStore(store.db),
+    updates: createUpdatesStore(store.db, store.dialect),
     bus: eventBus.bus,
     clock,
     serverName: config.serverName,

@@ -55,15 +55,18 @@ export function createAccountsStore(db: Kysely<Database>, dialect: Dialect) {
       await db.updateTable('users').set(fields).where('user_id', '=', userId).execute();
     },
     /** Users whose localpart or display name contains `term` (case-insensitive), at most `limit`. */
-    searchUsers: (term: string, limit: number) =>
-      db
+    searchUsers: (term: string, limit: number) => {
+      // `%` and `_` in the term are letters, not wildcards.
+      const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      return db
         .selectFrom('users')
         .selectAll()
         .where('deactivated_at', 'is', null)
-        .where((eb) => eb.or([eb(eb.fn('lower', ['localpart']), 'like', `%${term.toLowerCase()}%`), eb(eb.fn('lower', ['display_name']), 'like', `%${term.toLowerCase()}%`)]))
+        .where((eb) => eb.or([sql<boolean>`lower(localpart) like ${pattern} escape '\\'`, sql<boolean>`lower(coalesce(display_name, '')) like ${pattern} escape '\\'`]))
         .orderBy('localpart')
         .limit(limit)
-        .execute(),
+        .execute();
+    },
     async setAdmin(userId: string, isAdmin: boolean): Promise<void> {
       await db.updateTable('users').set({ is_admin: isAdmin ? 1 : 0 }).where('user_id', '=', userId).execute();
     },

@@ -35,6 +35,7 @@ const TRANSLATED: Record<string, { errcode: string; status?: number }> = {
   ORR_AUTH_JWT_NOT_REVOCABLE: { errcode: 'M_UNKNOWN' },
   ORR_ROOMS_ALIAS_TAKEN: { errcode: 'M_ROOM_IN_USE', status: 400 },
   ORR_ROOMS_STILL_JOINED: { errcode: 'M_UNKNOWN' },
+  ORR_ROOMS_BAD_ALIAS: { errcode: 'M_BAD_ALIAS' },
   ORR_PAYLOAD_TOO_LARGE: { errcode: 'M_TOO_LARGE' },
   ORR_UNSUPPORTED_MEDIA_TYPE: { errcode: 'M_NOT_JSON', status: 400 },
   FST_ERR_CTP_INVALID_JSON_BODY: { errcode: 'M_NOT_JSON' },

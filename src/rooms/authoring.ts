@@ -40,11 +40,28 @@ export function prunedContent(type: string, content: Record<string, unknown>): R
 
 const forbidden = (message: string) => new DomainError(RoomErrors.forbidden, { message });
 
+/** Largest number of events an unread count looks at (a badge shows "99+" long before). */
+export const MAX_UNREAD_COUNT = 100;
+
 /** Builds the authoring part of the rooms service. */
 export function createAuthoring(ctx: RoomsContext) {
   const { store, clock } = ctx;
 
   const policies = new Map<string, SendPolicy>();
+
+  /**
+   * `m.room.canonical_alias` may only name aliases that point at the room (spec: 400 `M_BAD_ALIAS`),
+   * or anyone could dress a room up as `#shared`.
+   * @throws DomainError badAlias
+   */
+  async function checkAliases(room_id: string, content: Record<string, unknown>): Promise<void> {
+    const named = [content.alias, ...(Array.isArray(content.alt_aliases) ? content.alt_aliases : [])].filter((a) => a !== undefined && a !== null);
+    for (const alias of named) {
+      if (typeof alias !== 'string' || (await store.roomIdByAlias(alias)) !== room_id) {
+        throw new DomainError(RoomErrors.badAlias, { message: `${String(alias)} does not point to this room` });
+      }
+    }
+  }
 
   const authoring = {
     /** Make `policy` judge every timeline send into `room_id` that brings no guard of its own. */
@@ -105,6 +122,7 @@ export function createAuthoring(ctx: RoomsContext) {
     async sendState(room_id: string, sender: string, type: string, state_key: string, content: Record<string, unknown>, tokenId?: number): Promise<RoomEvent> {
       if (!(await store.roomExists(room_id))) throw new DomainError(RoomErrors.roomNotFound);
       if (type === 'm.room.create') throw forbidden('m.room.create cannot be changed');
+      if (type === 'm.room.canonical_alias') await checkAliases(room_id, content);
       const [event] = await ctx.persist([newEventRow(room_id, sender, type, content, state_key, { tokenId })], {
         authorize: async (state) => {
           const rules = await roomRules(state);

@@ -17,6 +17,7 @@
  * (docs/PERFORMANCE.md has the figures).
  */
 import { sql, type Kysely } from 'kysely';
+import { DomainError } from '../lib/errors.ts';
 import { isUniqueViolation, type Dialect } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
 import type { EventRow, InsertOptions, InsertResult, NewEventRow, StateReader } from './store.ts';
@@ -192,7 +193,6 @@ export function createEventWriter(db: Kysely<Database>, dialect: Dialect) {
               outcomes.push({ kind: 'existing', row: existing });
               continue;
             }
-            txnSeen.set(key, index);
           }
           if (options.authorize) await options.authorize(reader(rows[0]!.room_id));
           const ts = options.now();
@@ -206,8 +206,14 @@ export function createEventWriter(db: Kysely<Database>, dialect: Dialect) {
             if (row.state_key !== null) state.set(keyOf(row.room_id, row.type, row.state_key), JSON.parse(row.content as string) as Record<string, unknown>);
           }
           if (options.redact) redactions.push({ ...options.redact, by: rows[0]!.event_id });
+          // Only a send that passed its checks answers later repeats of its transaction id.
+          if (options.txn) txnSeen.set(`${options.txn.sender}\u0000${options.txn.txnId}`, index);
           outcomes.push({ kind: 'insert', ts, first: 0, count: rows.length });
         } catch (error) {
+          // A refusal (the rules, the guard) is this send's answer alone. Anything else is the
+          // database's: on PostgreSQL the transaction is then aborted and would silently roll back
+          // at commit, so the whole batch fails and is written again send by send.
+          if (!(error instanceof DomainError)) throw error;
           outcomes.push({ kind: 'error', error });
         }
       }

@@ -148,13 +148,16 @@ export function createMembership(ctx: RoomsContext) {
      * @throws DomainError roomNotFound | notJoined | forbidden
      */
     async invite(room_id: string, sender: string, target: string, extra: Record<string, unknown> = {}): Promise<RoomEvent> {
-      return changeMembership(room_id, sender, target, { ...extra, membership: 'invite' }, async (rules) => {
+      const event = await changeMembership(room_id, sender, target, { ...extra, membership: 'invite' }, async (rules) => {
         if ((await rules.membership(sender)) !== 'join') throw new DomainError(RoomErrors.notJoined);
         const current = await rules.membership(target);
         if (current === 'ban') throw forbidden(`${target} is banned from the room`);
         if (current === 'join') throw forbidden(`${target} is already in the room`);
         if (userLevel(rules.pl, sender) < rules.pl.invite) throw forbidden('You do not have permission to invite users');
       });
+      // A room the target once forgot is theirs to see again: the invite must reach their sync.
+      await updates.unforgetRoom(target, room_id);
+      return event;
     },
 
     /**

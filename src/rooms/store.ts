@@ -134,6 +134,21 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
         )
         .orderBy('e.stream_ordering')
         .execute(),
+    /** `user_id`'s membership of a room as it was at stream position `at` (null when none yet). */
+    membershipAt: async (room_id: string, user_id: string, at: number) => {
+      const row = await db
+        .selectFrom('events')
+        .select('content')
+        .where('room_id', '=', room_id)
+        .where('type', '=', 'm.room.member')
+        .where('state_key', '=', user_id)
+        .where('stream_ordering', '<=', at)
+        .orderBy('stream_ordering', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const membership = row ? (JSON.parse(row.content) as { membership?: unknown }).membership : undefined;
+      return typeof membership === 'string' ? membership : null;
+    },
     /** Rooms `user_id` has a membership in, with the stream position of that membership event. */
     membershipsOfUser: (user_id: string) =>
       db
@@ -185,16 +200,15 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
           .executeTakeFirst())?.n ?? 0,
       ),
     /** Events of `type` sent by others after position `after` in a room (unread counts). */
-    countEventsAfter: async (room_id: string, type: string, after: number, not_sender: string) =>
+    /** Events of `type` sent by others after position `after` in a room, counted up to `cap` (unread counts). */
+    countEventsAfter: async (room_id: string, type: string, after: number, not_sender: string, cap: number) =>
       Number(
-        (await db
-          .selectFrom('events')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('room_id', '=', room_id)
-          .where('type', '=', type)
-          .where('stream_ordering', '>', after)
-          .where('sender', '!=', not_sender)
-          .executeTakeFirst())?.n ?? 0,
+        (
+          await sql<{ n: number | string }>`select count(*) as n from (
+              select 1 from events
+               where room_id = ${room_id} and stream_ordering > ${after} and type = ${type} and sender <> ${not_sender}
+               order by stream_ordering desc limit ${cap}) recent`.execute(db)
+        ).rows[0]?.n ?? 0,
       ),
     membershipOf: async (room_id: string, user_id: string) =>
       (

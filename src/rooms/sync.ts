@@ -8,6 +8,7 @@
 import { joinEndedAt } from './history.ts';
 import type { createUpdates } from './updates.ts';
 import type { createPresence } from './presence.ts';
+import { MAX_UNREAD_COUNT } from './authoring.ts';
 import { toEvent, type RoomsContext } from './room-events.ts';
 import type { BasicEvent, JoinedRoomSync, PresenceView, RoomEvent, StrippedStateEvent, SyncOptions, SyncPosition, SyncResult } from './types.ts';
 
@@ -23,15 +24,21 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
   const { store, updates: updatesStore, bus } = ctx;
   const { updates, presence } = parts;
 
-  async function joinedRoom(room_id: string, user_id: string, since: SyncPosition | undefined, upto: SyncPosition, limit: number, full: boolean, updateRows: Map<string, Set<string>>): Promise<JoinedRoomSync | null> {
-    const page = (await store.timelinePage(room_id, 'b', upto.events, since && !full ? since.events : undefined, limit + 1)).map(toEvent);
+  /**
+   * A joined room's part of a sync. `fresh`: the user was not joined at `since` (the room is new to
+   * them: its latest timeline and full state); `fullState`: the client asked for full state (the
+   * timeline still starts at `since`).
+   */
+  async function joinedRoom(room_id: string, user_id: string, since: SyncPosition | undefined, upto: SyncPosition, limit: number, flags: { fresh: boolean; fullState: boolean }, updateRows: Map<string, Set<string>>): Promise<JoinedRoomSync | null> {
+    const incremental = since !== undefined && !flags.fresh;
+    const page = (await store.timelinePage(room_id, 'b', upto.events, incremental ? since.events : undefined, limit + 1)).map(toEvent);
     const limited = page.length > limit;
     const timeline = page.slice(0, limit).reverse();
     const changed = updateRows.get(room_id);
-    if (since && !full && timeline.length === 0 && !changed) return null;
+    if (incremental && !flags.fullState && timeline.length === 0 && !changed) return null;
     const timelineIds = new Set(timeline.map((e) => e.event_id));
     let state: RoomEvent[] = [];
-    if (!since || full) {
+    if (!incremental || flags.fullState) {
       state = (await store.currentState(room_id)).map(toEvent).filter((e) => !timelineIds.has(e.event_id));
     } else if (limited) {
       // State that changed in the gap between `since` and the timeline's start.
@@ -39,10 +46,10 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       const first = timeline[0]?.stream_ordering ?? upto.events;
       state = (await store.currentState(room_id)).map(toEvent).filter((e) => e.stream_ordering > gapStart && e.stream_ordering < first);
     }
-    const kinds = since && !full ? { typing: changed?.has('typing') ?? false, receipts: changed?.has('receipt') ?? false } : { typing: true, receipts: true };
+    const kinds = incremental ? { typing: changed?.has('typing') ?? false, receipts: changed?.has('receipt') ?? false } : { typing: true, receipts: true };
     const ephemeral = kinds.typing || kinds.receipts ? await updates.ephemeral(room_id, user_id, kinds) : [];
     const account_data: BasicEvent[] = [];
-    for (const type of changed?.has('account_data') || !since || full ? await roomAccountDataTypes(room_id, user_id, since, upto) : []) {
+    for (const type of changed?.has('account_data') || !incremental ? await roomAccountDataTypes(room_id, user_id, since, upto) : []) {
       const content = await updates.getAccountData(user_id, room_id, type);
       if (content) account_data.push({ type, content });
     }
@@ -54,7 +61,7 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       state,
       ephemeral,
       account_data,
-      notification_count: await store.countEventsAfter(room_id, 'm.room.message', readAt, user_id),
+      notification_count: await store.countEventsAfter(room_id, 'm.room.message', readAt, user_id, MAX_UNREAD_COUNT),
     };
   }
 
@@ -93,7 +100,9 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
         if (position > upto.events) continue;
         const changedSince = !since || position > since.events;
         if (m.membership === 'join') {
-          const room = await joinedRoom(m.room_id, user_id, since, upto, limit, Boolean(options.fullState) || (since !== undefined && changedSince), changedByRoom);
+          // Joined since `since` (not a profile change of someone already joined): the room is new to them.
+          const fresh = since !== undefined && changedSince && (await store.membershipAt(m.room_id, user_id, since.events)) !== 'join';
+          const room = await joinedRoom(m.room_id, user_id, since, upto, limit, { fresh, fullState: Boolean(options.fullState) }, changedByRoom);
           if (room) result.join.set(m.room_id, room);
         } else if (m.membership === 'invite' && (changedSince || options.fullState)) {
           const state = (await store.currentState(m.room_id)).map(toEvent);

@@ -4,7 +4,7 @@
  * event log itself is `store.ts`.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { isUniqueViolation } from '../store/database.ts';
+import { isUniqueViolation, type Dialect } from '../store/database.ts';
 import type { Database, RoomUpdatesTable } from '../store/schema.ts';
 
 /** A `room_updates` row (content as JSON text). */
@@ -12,8 +12,16 @@ export type UpdateRow = Selectable<RoomUpdatesTable>;
 /** What kind of update a row is. */
 export type UpdateKind = 'account_data' | 'receipt' | 'typing' | 'presence';
 
+/**
+ * PostgreSQL advisory lock held by every `room_updates` write until it commits, as events have theirs
+ * (src/rooms/event-writer-store.ts): positions then become visible in order (a sync that saw 12
+ * before 11 committed would skip 11 for ever), and two writers of one key cannot both delete and
+ * then both insert (a unique-key violation). SQLite has one writer anyway.
+ */
+const UPDATES_WRITE_LOCK = [0x6f727279, 2] as const;
+
 /** Builds the queries over `db`. */
-export function createUpdatesStore(db: Kysely<Database>) {
+export function createUpdatesStore(db: Kysely<Database>, dialect: Dialect) {
   return {
     /**
      * Store the newest value of (kind, room_id, user_id, type), replacing the previous one with a new,
@@ -21,6 +29,7 @@ export function createUpdatesStore(db: Kysely<Database>) {
      */
     async putUpdate(row: Omit<UpdateRow, 'stream_id'>): Promise<number> {
       return db.transaction().execute(async (trx) => {
+        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${UPDATES_WRITE_LOCK[0]}, ${UPDATES_WRITE_LOCK[1]})`.execute(trx);
         await trx
           .deleteFrom('room_updates')
           .where('kind', '=', row.kind)

@@ -59,12 +59,14 @@ export function createPosting(deps: RuntimeDeps) {
 
   /**
    * The shared room's {@link SendPolicy}: its messages keep the same limits whichever API sends them
-   * (a Matrix client's `m.room.message` in `#shared` counts as a post).
+   * (a Matrix client's event in `#shared` counts as a post).
    */
-  const sharedSendPolicy: SendPolicy = (send) =>
-    send.type === 'm.room.message' && typeof send.content.body === 'string'
-      ? { guard: sharedGuard(send.tokenId), dedupeKey: sha256Hex(normalise(send.content.body)) }
-      : undefined;
+  const sharedSendPolicy: SendPolicy = (send) => ({
+    // Every timeline event counts against the budgets (stickers, custom types too); text is also
+    // checked for repeats.
+    guard: sharedGuard(send.tokenId),
+    ...(typeof send.content.body === 'string' ? { dedupeKey: sha256Hex(normalise(send.content.body)) } : {}),
+  });
 
   return {
     sharedSendPolicy,

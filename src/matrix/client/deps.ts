@@ -59,6 +59,15 @@ export function txnScope(request: FastifyRequest): string {
 }
 
 /**
+ * The stored transaction id of a send: scoped to the credential ({@link txnScope}), the endpoint and
+ * the room, as Synapse scopes them by request path and token (a redaction reusing a message's txnId
+ * is a new request, not a repeat of the message).
+ */
+export function scopedTxn(request: FastifyRequest, endpoint: 'send' | 'redact', roomId: string, txnId: string): string {
+  return `${txnScope(request)}${endpoint}|${roomId}|${txnId}`;
+}
+
+/**
  * Render events for `viewer`, looking up the redaction events of redacted ones; `scope`
  * ({@link txnScope}) echoes `transaction_id` to the device that sent the event.
  */

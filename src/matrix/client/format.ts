@@ -17,7 +17,12 @@ export type ClientEvent = Record<string, unknown>;
  */
 export function clientEvent(e: RoomEvent, viewer: string, now: number, options: { withRoomId?: boolean; redactions?: Map<string, RoomEvent>; scope?: string } = {}): ClientEvent {
   const unsigned: Record<string, unknown> = { age: Math.max(0, now - e.origin_server_ts) };
-  if (e.txn_id && e.sender === viewer && options.scope && e.txn_id.startsWith(options.scope)) unsigned.transaction_id = e.txn_id.slice(options.scope.length);
+  if (e.txn_id && e.sender === viewer && options.scope && e.txn_id.startsWith(options.scope)) {
+    // `<scope><endpoint>|<room_id>|<txnId>` (deps.ts scopedTxn): the client's own id is the rest.
+    const rest = e.txn_id.slice(options.scope.length);
+    const second = rest.indexOf('|', rest.indexOf('|') + 1);
+    if (second > 0) unsigned.transaction_id = rest.slice(second + 1);
+  }
   if (e.redacted_because) {
     const r = options.redactions?.get(e.redacted_because);
     unsigned.redacted_because = r

@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError } from '../../lib/errors.ts';
-import { renderEvents, txnScope, userOf, type MatrixRouteDeps } from './deps.ts';
+import { renderEvents, scopedTxn, txnScope, userOf, type MatrixRouteDeps } from './deps.ts';
 import { pageToken, parsePositionToken } from './format.ts';
 
 const Content = z.record(z.string(), z.unknown());
@@ -44,10 +44,10 @@ export async function roomEventsRoutes(app: FastifyInstance, deps: MatrixRouteDe
       checkSize(request.body);
       const { roomId, eventType, txnId } = request.params;
       if (eventType === 'm.room.redaction' && typeof request.body.redacts === 'string') {
-        const event = await rooms.redact(roomId, user.userId, request.body.redacts, typeof request.body.reason === 'string' ? request.body.reason : undefined, { txnId: txnScope(request) + txnId, ...tokenOf(request) });
+        const event = await rooms.redact(roomId, user.userId, request.body.redacts, typeof request.body.reason === 'string' ? request.body.reason : undefined, { txnId: scopedTxn(request, 'redact', roomId, txnId), ...tokenOf(request) });
         return { event_id: event.event_id };
       }
-      const { event } = await rooms.sendEvent(roomId, user.userId, eventType, request.body, { txnId: txnScope(request) + txnId, ...tokenOf(request) });
+      const { event } = await rooms.sendEvent(roomId, user.userId, eventType, request.body, { txnId: scopedTxn(request, 'send', roomId, txnId), ...tokenOf(request) });
       return { event_id: event.event_id };
     },
   );
@@ -155,7 +155,7 @@ export async function roomEventsRoutes(app: FastifyInstance, deps: MatrixRouteDe
     { schema: { params: RoomParams.extend({ eventId: z.string().max(255), txnId: z.string().min(1).max(255) }), body: z.object({ reason: z.string().max(1000).optional() }).passthrough() } },
     async (request) => {
       const user = userOf(request);
-      const event = await rooms.redact(request.params.roomId, user.userId, request.params.eventId, request.body.reason, { txnId: txnScope(request) + request.params.txnId, ...tokenOf(request) });
+      const event = await rooms.redact(request.params.roomId, user.userId, request.params.eventId, request.body.reason, { txnId: scopedTxn(request, 'redact', request.params.roomId, request.params.txnId), ...tokenOf(request) });
       return { event_id: event.event_id };
     },
   );

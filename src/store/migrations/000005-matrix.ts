@@ -18,6 +18,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('users').addColumn('avatar_url', 'text').execute();
   await db.schema.alterTable('rooms').addColumn('visibility', 'text', (c) => c.notNull().defaultTo('private')).execute();
   await db.schema.alterTable('events').addColumn('redacted_because', 'text').execute();
+  // State as it was at a position (`stateAt`, a former member's view, a membership at a sync token):
+  // the newest event per (room, type, state_key) up to a position is one index probe.
+  await db.schema.createIndex('events_state_idx').on('events').columns(['room_id', 'type', 'state_key', 'stream_ordering']).execute();
   // The shared space of an existing install is listed in the room directory, as a new one is.
   await sql`update rooms set visibility = 'public' where room_id in (select room_id from room_aliases where room_alias like '#shared:%')`.execute(db);
 
@@ -55,6 +58,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 /** Drops them. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const t of ['openid_tokens', 'matrix_filters', 'room_forgotten', 'room_updates']) await db.schema.dropTable(t).execute();
+  await db.schema.dropIndex('events_state_idx').execute();
   await db.schema.alterTable('events').dropColumn('redacted_because').execute();
   await db.schema.alterTable('rooms').dropColumn('visibility').execute();
   await db.schema.alterTable('users').dropColumn('avatar_url').execute();
