@@ -103,6 +103,17 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
         .$if(type !== undefined, (q) => q.where('s.type', '=', type!))
         .orderBy('e.stream_ordering')
         .execute(),
+    /** Current state events of a room set strictly between two positions (a gappy sync's state). */
+    currentStateBetween: (room_id: string, after: number, before: number) =>
+      db
+        .selectFrom('current_state as s')
+        .innerJoin('events as e', 'e.event_id', 's.event_id')
+        .selectAll('e')
+        .where('s.room_id', '=', room_id)
+        .where('e.stream_ordering', '>', after)
+        .where('e.stream_ordering', '<', before)
+        .orderBy('e.stream_ordering')
+        .execute(),
     stateEvent: (room_id: string, type: string, state_key: string) =>
       db
         .selectFrom('current_state as s')

@@ -42,9 +42,7 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       state = (await store.currentState(room_id)).map(toEvent).filter((e) => !timelineIds.has(e.event_id));
     } else if (limited) {
       // State that changed in the gap between `since` and the timeline's start.
-      const gapStart = since.events;
-      const first = timeline[0]?.stream_ordering ?? upto.events;
-      state = (await store.currentState(room_id)).map(toEvent).filter((e) => e.stream_ordering > gapStart && e.stream_ordering < first);
+      state = (await store.currentStateBetween(room_id, since.events, timeline[0]?.stream_ordering ?? upto.events)).map(toEvent);
     }
     const kinds = incremental ? { typing: changed?.has('typing') ?? false, receipts: changed?.has('receipt') ?? false } : { typing: true, receipts: true };
     const ephemeral = kinds.typing || kinds.receipts ? await updates.ephemeral(room_id, user_id, kinds) : [];
@@ -66,8 +64,25 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
   }
 
   async function roomAccountDataTypes(room_id: string, user_id: string, since: SyncPosition | undefined, upto: SyncPosition): Promise<string[]> {
-    const rows = await updatesStore.updatesBetween({ user_id, room_ids: [], presence_users: [], after: since?.updates ?? 0, upto: upto.updates });
+    const rows = await updatesStore.updatesBetween({ user_id, room_ids: [], presence_rooms: [], after: since?.updates ?? 0, upto: upto.updates });
     return rows.filter((r) => r.kind === 'account_data' && r.room_id === room_id).map((r) => r.type);
+  }
+
+  // Joined members per room, for the presence wake set: read once, dropped when a membership event of
+  // the room is announced (from any instance) or the bus asks for a resync. A read that raced a
+  // change is not kept (`version`).
+  const members = new Map<string, { version: number; set?: Set<string> }>();
+  bus.subscribe((n) => {
+    if (n.kind === 'resync') members.clear();
+    else if (n.kind === 'event' && n.type === 'm.room.member') members.set(n.room_id, { version: (members.get(n.room_id)?.version ?? 0) + 1 });
+  });
+  async function joinedMembersOf(room_id: string): Promise<Set<string>> {
+    const cached = members.get(room_id);
+    if (cached?.set) return cached.set;
+    const version = cached?.version ?? 0;
+    const set = new Set((await store.membersOfRooms([room_id], 'join')).map((m) => m.user_id));
+    if ((members.get(room_id)?.version ?? 0) === version) members.set(room_id, { version, set });
+    return set;
   }
 
   const sync = {
@@ -88,9 +103,9 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       const limit = options.timelineLimit ?? DEFAULT_TIMELINE_LIMIT;
       const memberships = await store.membershipsOfUser(user_id);
       const joinedIds = memberships.filter((m) => m.membership === 'join').map((m) => m.room_id);
-      const members = await store.membersOfRooms(joinedIds, 'join');
-      const coMembers = new Set(members.map((m) => m.user_id));
-      const updateRows = await updatesStore.updatesBetween({ user_id, room_ids: joinedIds, presence_users: [...coMembers], after: since?.updates ?? 0, upto: upto.updates });
+      const memberSets = await Promise.all(joinedIds.map(joinedMembersOf));
+      const coMembers = { has: (u: string) => memberSets.some((set) => set.has(u)) };
+      const updateRows = await updatesStore.updatesBetween({ user_id, room_ids: joinedIds, presence_rooms: joinedIds, after: since?.updates ?? 0, upto: upto.updates });
       const changedByRoom = new Map<string, Set<string>>();
       for (const r of updateRows) if (r.room_id) (changedByRoom.get(r.room_id) ?? changedByRoom.set(r.room_id, new Set()).get(r.room_id)!).add(r.kind);
 

@@ -80,7 +80,7 @@ export interface SyncResult {
   account_data: BasicEvent[];
   presence: PresenceView[];
   /** Rooms whose events wake this sync, and users whose presence does. */
-  wake: { rooms: Set<string>; users: Set<string> };
+  wake: { rooms: Set<string>; users: { has(user_id: string): boolean } };
 }
 
 /** Options of a sync computation. */

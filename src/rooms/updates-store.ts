@@ -45,9 +45,9 @@ export function createUpdatesStore(db: Kysely<Database>, dialect: Dialect) {
     maxUpdateId: async () => Number((await db.selectFrom('room_updates').select((eb) => eb.fn.max('stream_id').as('m')).executeTakeFirst())?.m ?? 0),
     /**
      * Updates with `after < stream_id <= upto`: of `user_id` itself (account data: global and per
-     * room), or in `room_ids` (receipts, typing), or by `presence_users` (presence).
+     * room), or in `room_ids` (receipts, typing), or presence of the joined members of `presence_rooms`.
      */
-    updatesBetween: (q: { user_id: string; room_ids: string[]; presence_users: string[]; after: number; upto: number }) =>
+    updatesBetween: (q: { user_id: string; room_ids: string[]; presence_rooms: string[]; after: number; upto: number }) =>
       db
         .selectFrom('room_updates')
         .selectAll()
@@ -57,7 +57,23 @@ export function createUpdatesStore(db: Kysely<Database>, dialect: Dialect) {
           eb.or([
             eb.and([eb('kind', '=', 'account_data'), eb('user_id', '=', q.user_id)]),
             ...(q.room_ids.length > 0 ? [eb.and([eb('kind', 'in', ['receipt', 'typing']), eb('room_id', 'in', q.room_ids)])] : []),
-            ...(q.presence_users.length > 0 ? [eb.and([eb('kind', '=', 'presence'), eb('user_id', 'in', q.presence_users)])] : []),
+            ...(q.presence_rooms.length > 0
+              ? [
+                  eb.and([
+                    eb('kind', '=', 'presence'),
+                    eb(
+                      'user_id',
+                      'in',
+                      eb
+                        .selectFrom('current_state')
+                        .select('state_key')
+                        .where('room_id', 'in', q.presence_rooms)
+                        .where('type', '=', 'm.room.member')
+                        .where('membership', '=', 'join'),
+                    ),
+                  ]),
+                ]
+              : []),
           ]),
         )
         .orderBy('stream_id')
