@@ -7,6 +7,7 @@
  */
 import { createBatcher } from '../lib/batcher.ts';
 import type { RoomsContext } from './room-events.ts';
+import type { PresenceRow } from './store.ts';
 import type { PresenceState, PresenceView } from './types.ts';
 
 /** Builds the presence part of the rooms service; `windowMs` is the presence window (ms). */
@@ -62,17 +63,27 @@ export function createPresence(ctx: RoomsContext, windowMs: number) {
 
     /** `user_id`'s presence as Matrix reports it (never seen → offline). */
     async getPresence(user_id: string): Promise<PresenceView> {
-      const row = await store.getPresence(user_id);
-      if (!row) return { user_id, presence: 'offline', currently_active: false };
-      const ago = clock.now() - Number(row.last_active_ts);
-      const stale = row.presence === 'online' && ago > windowMs;
-      return {
-        user_id,
-        presence: stale ? 'offline' : (row.presence as PresenceView['presence']),
-        last_active_ago: Math.max(0, ago),
-        currently_active: !stale && row.presence === 'online',
-        ...(row.status_msg ? { status_msg: row.status_msg } : {}),
-      };
+      return (await presence.getPresences([user_id]))[0]!;
+    },
+
+    /** Presence of many users, in the order given, in one read (a first sync lists a whole room's). */
+    async getPresences(user_ids: string[]): Promise<PresenceView[]> {
+      const now = clock.now();
+      const rows = new Map<string, PresenceRow>();
+      for (let i = 0; i < user_ids.length; i += 500) for (const r of await store.getPresences(user_ids.slice(i, i + 500))) rows.set(r.user_id, r);
+      return user_ids.map((user_id) => {
+        const row = rows.get(user_id);
+        if (!row) return { user_id, presence: 'offline', currently_active: false };
+        const ago = now - Number(row.last_active_ts);
+        const stale = row.presence === 'online' && ago > windowMs;
+        return {
+          user_id,
+          presence: stale ? 'offline' : (row.presence as PresenceView['presence']),
+          last_active_ago: Math.max(0, ago),
+          currently_active: !stale && row.presence === 'online',
+          ...(row.status_msg ? { status_msg: row.status_msg } : {}),
+        };
+      });
     },
 
     /** Users seen within `presenceWindowMs`, newest first, at most 200. */

@@ -281,6 +281,8 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
       return items.map((it) => (refreshed.has(it.user_id) ? 1 : 0));
     },
     getPresence: (user_id: string) => db.selectFrom('presence').selectAll().where('user_id', '=', user_id).executeTakeFirst(),
+    /** Presence rows of many users (absent users have none). */
+    getPresences: async (user_ids: string[]) => (user_ids.length === 0 ? [] : db.selectFrom('presence').selectAll().where('user_id', 'in', user_ids).execute()),
     async upsertPresence(row: PresenceRow): Promise<void> {
       await db
         .insertInto('presence')

@@ -37,21 +37,20 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
     const changed = updateRows.get(room_id);
     if (incremental && !flags.fullState && timeline.length === 0 && !changed) return null;
     const timelineIds = new Set(timeline.map((e) => e.event_id));
-    let state: RoomEvent[] = [];
-    if (!incremental || flags.fullState) {
-      state = (await store.currentState(room_id)).map(toEvent).filter((e) => !timelineIds.has(e.event_id));
-    } else if (limited) {
-      // State that changed in the gap between `since` and the timeline's start.
-      state = (await store.currentStateBetween(room_id, since.events, timeline[0]?.stream_ordering ?? upto.events)).map(toEvent);
-    }
     const kinds = incremental ? { typing: changed?.has('typing') ?? false, receipts: changed?.has('receipt') ?? false } : { typing: true, receipts: true };
-    const ephemeral = kinds.typing || kinds.receipts ? await updates.ephemeral(room_id, user_id, kinds) : [];
-    const account_data: BasicEvent[] = [];
-    for (const type of changed?.has('account_data') || !incremental ? await roomAccountDataTypes(room_id, user_id, since, upto) : []) {
-      const content = await updates.getAccountData(user_id, room_id, type);
-      if (content) account_data.push({ type, content });
-    }
-    const readAt = await updates.readPosition(room_id, user_id);
+    // Independent reads, issued together (on PostgreSQL each is a round trip: in series they were
+    // most of a woken /sync's latency).
+    const [state, ephemeral, account_data, notification_count] = await Promise.all([
+      !incremental || flags.fullState
+        ? store.currentState(room_id).then((rows) => rows.map(toEvent).filter((e) => !timelineIds.has(e.event_id)))
+        : limited
+          ? // State that changed in the gap between `since` and the timeline's start.
+            store.currentStateBetween(room_id, since.events, timeline[0]?.stream_ordering ?? upto.events).then((rows) => rows.map(toEvent))
+          : Promise.resolve([] as RoomEvent[]),
+      kinds.typing || kinds.receipts ? updates.ephemeral(room_id, user_id, kinds) : Promise.resolve([] as BasicEvent[]),
+      changed?.has('account_data') || !incremental ? roomAccountData(room_id, user_id, since, upto) : Promise.resolve([] as BasicEvent[]),
+      updates.readPosition(room_id, user_id).then((readAt) => store.countEventsAfter(room_id, 'm.room.message', readAt, user_id, MAX_UNREAD_COUNT)),
+    ]);
     return {
       timeline,
       limited,
@@ -59,8 +58,17 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       state,
       ephemeral,
       account_data,
-      notification_count: await store.countEventsAfter(room_id, 'm.room.message', readAt, user_id, MAX_UNREAD_COUNT),
+      notification_count,
     };
+  }
+
+  async function roomAccountData(room_id: string, user_id: string, since: SyncPosition | undefined, upto: SyncPosition): Promise<BasicEvent[]> {
+    const out: BasicEvent[] = [];
+    for (const type of await roomAccountDataTypes(room_id, user_id, since, upto)) {
+      const content = await updates.getAccountData(user_id, room_id, type);
+      if (content) out.push({ type, content });
+    }
+    return out;
   }
 
   async function roomAccountDataTypes(room_id: string, user_id: string, since: SyncPosition | undefined, upto: SyncPosition): Promise<string[]> {
@@ -88,7 +96,8 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
   const sync = {
     /** The positions a sync started now would end at. */
     async currentPosition(): Promise<SyncPosition> {
-      return { events: await store.maxStreamOrdering(), updates: await updatesStore.maxUpdateId() };
+      const [events, updates] = await Promise.all([store.maxStreamOrdering(), updatesStore.maxUpdateId()]);
+      return { events, updates };
     },
 
     /**
@@ -103,22 +112,25 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       const limit = options.timelineLimit ?? DEFAULT_TIMELINE_LIMIT;
       const memberships = await store.membershipsOfUser(user_id);
       const joinedIds = memberships.filter((m) => m.membership === 'join').map((m) => m.room_id);
-      const memberSets = await Promise.all(joinedIds.map(joinedMembersOf));
+      const [memberSets, updateRows] = await Promise.all([
+        Promise.all(joinedIds.map(joinedMembersOf)),
+        updatesStore.updatesBetween({ user_id, room_ids: joinedIds, presence_rooms: joinedIds, after: since?.updates ?? 0, upto: upto.updates }),
+      ]);
       const coMembers = { has: (u: string) => memberSets.some((set) => set.has(u)) };
-      const updateRows = await updatesStore.updatesBetween({ user_id, room_ids: joinedIds, presence_rooms: joinedIds, after: since?.updates ?? 0, upto: upto.updates });
       const changedByRoom = new Map<string, Set<string>>();
       for (const r of updateRows) if (r.room_id) (changedByRoom.get(r.room_id) ?? changedByRoom.set(r.room_id, new Set()).get(r.room_id)!).add(r.kind);
 
       const result: SyncResult = { next: upto, join: new Map(), invite: new Map(), leave: new Map(), account_data: [], presence: [], wake: { rooms: new Set(joinedIds), users: coMembers } };
-      for (const m of memberships) {
+      // Each room's reads are independent of the others': issued together, stored in membership order.
+      const parts = await Promise.all(memberships.map(async (m): Promise<(() => void) | undefined> => {
         const position = Number(m.stream_ordering);
-        if (position > upto.events) continue;
+        if (position > upto.events) return undefined;
         const changedSince = !since || position > since.events;
         if (m.membership === 'join') {
           // Joined since `since` (not a profile change of someone already joined): the room is new to them.
           const fresh = since !== undefined && changedSince && (await store.membershipAt(m.room_id, user_id, since.events)) !== 'join';
           const room = await joinedRoom(m.room_id, user_id, since, upto, limit, { fresh, fullState: Boolean(options.fullState) }, changedByRoom);
-          if (room) result.join.set(m.room_id, room);
+          return room ? () => result.join.set(m.room_id, room) : undefined;
         } else if (m.membership === 'invite' && (changedSince || options.fullState)) {
           const state = (await store.currentState(m.room_id)).map(toEvent);
           // The room's preview, the invite itself and the inviter's own member event (their name).
@@ -126,8 +138,10 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
           const invite_state = state
             .filter((e) => INVITE_STATE_TYPES.has(e.type) || (e.type === 'm.room.member' && (e.state_key === user_id || e.state_key === invite?.sender)))
             .map(stripped);
-          result.invite.set(m.room_id, invite_state);
-          result.wake.rooms.add(m.room_id);
+          return () => {
+            result.invite.set(m.room_id, invite_state);
+            result.wake.rooms.add(m.room_id);
+          };
         } else if ((m.membership === 'leave' || m.membership === 'ban') && ((since && changedSince) || options.includeLeave)) {
           // History up to where their membership ended (none if they never joined), then their own
           // leave or ban, so a rejected invite or an outsider's ban shows nothing of the room.
@@ -137,17 +151,17 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
             const own = await store.stateEvent(m.room_id, 'm.room.member', user_id);
             if (own && (!since || Number(own.stream_ordering) > since.events)) timeline.push(toEvent(own));
           }
-          result.leave.set(m.room_id, { timeline, state: [], prev_batch: (timeline[0]?.stream_ordering ?? position + 1) - 1 });
+          return () => result.leave.set(m.room_id, { timeline, state: [], prev_batch: (timeline[0]?.stream_ordering ?? position + 1) - 1 });
         }
-      }
-      const presenceSeen = new Set<string>();
+        return undefined;
+      }));
+      for (const add of parts) add?.();
+      const presenceOf = new Set<string>();
       for (const r of updateRows) {
         if (r.kind === 'account_data' && r.room_id === '') result.account_data.push({ type: r.type, content: JSON.parse(r.content) as Record<string, unknown> });
-        if (r.kind === 'presence' && !presenceSeen.has(r.user_id)) {
-          presenceSeen.add(r.user_id);
-          result.presence.push(await presence.getPresence(r.user_id));
-        }
+        if (r.kind === 'presence') presenceOf.add(r.user_id);
       }
+      result.presence = await presence.getPresences([...presenceOf]);
       return result;
     },
 
