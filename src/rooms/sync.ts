@@ -37,20 +37,21 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
     const changed = updateRows.get(room_id);
     if (incremental && !flags.fullState && timeline.length === 0 && !changed) return null;
     const timelineIds = new Set(timeline.map((e) => e.event_id));
+    let state: RoomEvent[] = [];
+    if (!incremental || flags.fullState) {
+      state = (await store.currentState(room_id)).map(toEvent).filter((e) => !timelineIds.has(e.event_id));
+    } else if (limited) {
+      // State that changed in the gap between `since` and the timeline's start.
+      state = (await store.currentStateBetween(room_id, since.events, timeline[0]?.stream_ordering ?? upto.events)).map(toEvent);
+    }
     const kinds = incremental ? { typing: changed?.has('typing') ?? false, receipts: changed?.has('receipt') ?? false } : { typing: true, receipts: true };
-    // Independent reads, issued together (on PostgreSQL each is a round trip: in series they were
-    // most of a woken /sync's latency).
-    const [state, ephemeral, account_data, notification_count] = await Promise.all([
-      !incremental || flags.fullState
-        ? store.currentState(room_id).then((rows) => rows.map(toEvent).filter((e) => !timelineIds.has(e.event_id)))
-        : limited
-          ? // State that changed in the gap between `since` and the timeline's start.
-            store.currentStateBetween(room_id, since.events, timeline[0]?.stream_ordering ?? upto.events).then((rows) => rows.map(toEvent))
-          : Promise.resolve([] as RoomEvent[]),
-      kinds.typing || kinds.receipts ? updates.ephemeral(room_id, user_id, kinds) : Promise.resolve([] as BasicEvent[]),
-      changed?.has('account_data') || !incremental ? roomAccountData(room_id, user_id, since, upto) : Promise.resolve([] as BasicEvent[]),
-      updates.readPosition(room_id, user_id).then((readAt) => store.countEventsAfter(room_id, 'm.room.message', readAt, user_id, MAX_UNREAD_COUNT)),
-    ]);
+    const ephemeral = kinds.typing || kinds.receipts ? await updates.ephemeral(room_id, user_id, kinds) : [];
+    const account_data: BasicEvent[] = [];
+    for (const type of changed?.has('account_data') || !incremental ? await roomAccountDataTypes(room_id, user_id, since, upto) : []) {
+      const content = await updates.getAccountData(user_id, room_id, type);
+      if (content) account_data.push({ type, content });
+    }
+    const readAt = await updates.readPosition(room_id, user_id);
     return {
       timeline,
       limited,
@@ -58,17 +59,8 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       state,
       ephemeral,
       account_data,
-      notification_count,
+      notification_count: await store.countEventsAfter(room_id, 'm.room.message', readAt, user_id, MAX_UNREAD_COUNT),
     };
-  }
-
-  async function roomAccountData(room_id: string, user_id: string, since: SyncPosition | undefined, upto: SyncPosition): Promise<BasicEvent[]> {
-    const out: BasicEvent[] = [];
-    for (const type of await roomAccountDataTypes(room_id, user_id, since, upto)) {
-      const content = await updates.getAccountData(user_id, room_id, type);
-      if (content) out.push({ type, content });
-    }
-    return out;
   }
 
   async function roomAccountDataTypes(room_id: string, user_id: string, since: SyncPosition | undefined, upto: SyncPosition): Promise<string[]> {
@@ -96,8 +88,7 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
   const sync = {
     /** The positions a sync started now would end at. */
     async currentPosition(): Promise<SyncPosition> {
-      const [events, updates] = await Promise.all([store.maxStreamOrdering(), updatesStore.maxUpdateId()]);
-      return { events, updates };
+      return { events: await store.maxStreamOrdering(), updates: await updatesStore.maxUpdateId() };
     },
 
     /**
@@ -112,25 +103,22 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       const limit = options.timelineLimit ?? DEFAULT_TIMELINE_LIMIT;
       const memberships = await store.membershipsOfUser(user_id);
       const joinedIds = memberships.filter((m) => m.membership === 'join').map((m) => m.room_id);
-      const [memberSets, updateRows] = await Promise.all([
-        Promise.all(joinedIds.map(joinedMembersOf)),
-        updatesStore.updatesBetween({ user_id, room_ids: joinedIds, presence_rooms: joinedIds, after: since?.updates ?? 0, upto: upto.updates }),
-      ]);
+      const memberSets = await Promise.all(joinedIds.map(joinedMembersOf));
       const coMembers = { has: (u: string) => memberSets.some((set) => set.has(u)) };
+      const updateRows = await updatesStore.updatesBetween({ user_id, room_ids: joinedIds, presence_rooms: joinedIds, after: since?.updates ?? 0, upto: upto.updates });
       const changedByRoom = new Map<string, Set<string>>();
       for (const r of updateRows) if (r.room_id) (changedByRoom.get(r.room_id) ?? changedByRoom.set(r.room_id, new Set()).get(r.room_id)!).add(r.kind);
 
       const result: SyncResult = { next: upto, join: new Map(), invite: new Map(), leave: new Map(), account_data: [], presence: [], wake: { rooms: new Set(joinedIds), users: coMembers } };
-      // Each room's reads are independent of the others': issued together, stored in membership order.
-      const parts = await Promise.all(memberships.map(async (m): Promise<(() => void) | undefined> => {
+      for (const m of memberships) {
         const position = Number(m.stream_ordering);
-        if (position > upto.events) return undefined;
+        if (position > upto.events) continue;
         const changedSince = !since || position > since.events;
         if (m.membership === 'join') {
           // Joined since `since` (not a profile change of someone already joined): the room is new to them.
           const fresh = since !== undefined && changedSince && (await store.membershipAt(m.room_id, user_id, since.events)) !== 'join';
           const room = await joinedRoom(m.room_id, user_id, since, upto, limit, { fresh, fullState: Boolean(options.fullState) }, changedByRoom);
-          return room ? () => result.join.set(m.room_id, room) : undefined;
+          if (room) result.join.set(m.room_id, room);
         } else if (m.membership === 'invite' && (changedSince || options.fullState)) {
           const state = (await store.currentState(m.room_id)).map(toEvent);
           // The room's preview, the invite itself and the inviter's own member event (their name).
@@ -138,10 +126,8 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
           const invite_state = state
             .filter((e) => INVITE_STATE_TYPES.has(e.type) || (e.type === 'm.room.member' && (e.state_key === user_id || e.state_key === invite?.sender)))
             .map(stripped);
-          return () => {
-            result.invite.set(m.room_id, invite_state);
-            result.wake.rooms.add(m.room_id);
-          };
+          result.invite.set(m.room_id, invite_state);
+          result.wake.rooms.add(m.room_id);
         } else if ((m.membership === 'leave' || m.membership === 'ban') && ((since && changedSince) || options.includeLeave)) {
           // History up to where their membership ended (none if they never joined), then their own
           // leave or ban, so a rejected invite or an outsider's ban shows nothing of the room.
@@ -151,16 +137,15 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
             const own = await store.stateEvent(m.room_id, 'm.room.member', user_id);
             if (own && (!since || Number(own.stream_ordering) > since.events)) timeline.push(toEvent(own));
           }
-          return () => result.leave.set(m.room_id, { timeline, state: [], prev_batch: (timeline[0]?.stream_ordering ?? position + 1) - 1 });
+          result.leave.set(m.room_id, { timeline, state: [], prev_batch: (timeline[0]?.stream_ordering ?? position + 1) - 1 });
         }
-        return undefined;
-      }));
-      for (const add of parts) add?.();
+      }
       const presenceOf = new Set<string>();
       for (const r of updateRows) {
         if (r.kind === 'account_data' && r.room_id === '') result.account_data.push({ type: r.type, content: JSON.parse(r.content) as Record<string, unknown> });
         if (r.kind === 'presence') presenceOf.add(r.user_id);
       }
+      // One read for everyone's presence (a first sync in #shared lists the whole space's).
       result.presence = await presence.getPresences([...presenceOf]);
       return result;
     },
