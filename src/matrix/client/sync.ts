@@ -134,6 +134,9 @@ export async function syncRoutes(app: FastifyInstance, deps: MatrixRouteDeps): P
         request.raw.once('close', () => controller.abort());
         // Held open: counts against the credential's cap, ends on revocation or shutdown.
         const held = app.live.track(request, () => controller.abort());
+        // A logout that landed between authentication and tracking found nothing to end: check again
+        // now that a later one will (its revalidation sees this request).
+        if (!(await app.reauthenticate(request))) controller.abort();
         try {
           // Wait from the positions this answer would carry, so nothing stored meanwhile is missed.
           let next = result.next;
