@@ -18,16 +18,15 @@ const MAX_MEMBERSHIP_STEPS = 50;
  * Where `user_id`'s last time as a joined member of `room_id` ended, looking back from their member
  * event at stream position `position` (a `leave` or `ban`): the position of the event that took them
  * out of `join`, or undefined when they were never joined (a rejected or revoked invite, a ban of an
- * outsider) — they read nothing then. Walks their earlier membership changes through the state at
- * each one.
+ * outsider) — they read nothing then. Walks their earlier membership changes, one index probe each.
  */
 export async function joinEndedAt(store: RoomsStore, room_id: string, user_id: string, position: number): Promise<number | undefined> {
   let end = position;
   for (let step = 0; step < MAX_MEMBERSHIP_STEPS; step++) {
-    const before = (await store.stateAt(room_id, end - 1)).find((e) => e.type === 'm.room.member' && e.state_key === user_id);
+    const before = await store.memberEventAt(room_id, user_id, end - 1);
     if (!before) return undefined;
-    if ((JSON.parse(before.content) as { membership?: string }).membership === 'join') return end;
-    end = Number(before.stream_ordering);
+    if (before.membership === 'join') return end;
+    end = before.stream_ordering;
   }
   return undefined;
 }

@@ -145,11 +145,11 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
         )
         .orderBy('e.stream_ordering')
         .execute(),
-    /** `user_id`'s membership of a room as it was at stream position `at` (null when none yet). */
-    membershipAt: async (room_id: string, user_id: string, at: number) => {
+    /** `user_id`'s member event in a room as it was at stream position `at` (one index probe), or undefined. */
+    memberEventAt: async (room_id: string, user_id: string, at: number): Promise<{ membership: string | null; stream_ordering: number } | undefined> => {
       const row = await db
         .selectFrom('events')
-        .select('content')
+        .select(['content', 'stream_ordering'])
         .where('room_id', '=', room_id)
         .where('type', '=', 'm.room.member')
         .where('state_key', '=', user_id)
@@ -157,8 +157,9 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
         .orderBy('stream_ordering', 'desc')
         .limit(1)
         .executeTakeFirst();
-      const membership = row ? (JSON.parse(row.content) as { membership?: unknown }).membership : undefined;
-      return typeof membership === 'string' ? membership : null;
+      if (!row) return undefined;
+      const membership = (JSON.parse(row.content) as { membership?: unknown }).membership;
+      return { membership: typeof membership === 'string' ? membership : null, stream_ordering: Number(row.stream_ordering) };
     },
     /** Rooms `user_id` has a membership in, with the stream position of that membership event. */
     membershipsOfUser: (user_id: string) =>

@@ -116,7 +116,7 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
         const changedSince = !since || position > since.events;
         if (m.membership === 'join') {
           // Joined since `since` (not a profile change of someone already joined): the room is new to them.
-          const fresh = since !== undefined && changedSince && (await store.membershipAt(m.room_id, user_id, since.events)) !== 'join';
+          const fresh = since !== undefined && changedSince && (await store.memberEventAt(m.room_id, user_id, since.events))?.membership !== 'join';
           const room = await joinedRoom(m.room_id, user_id, since, upto, limit, { fresh, fullState: Boolean(options.fullState) }, changedByRoom);
           if (room) result.join.set(m.room_id, room);
         } else if (m.membership === 'invite' && (changedSince || options.fullState)) {
