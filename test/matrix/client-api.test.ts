@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { linkedUser } from '../runtime/helpers.ts';
-import { assertMxError, bindUser, enc, mxCall, mxLogin, mxRegister, nextTxn, sendText, type MxUser } from './mx.ts';
+import { assertMxError, bindUser, enc, mxCall, mxLogin, mxRegister, nextTxn, sendText, mxRoom, type MxUser } from './mx.ts';
 
 const V3 = '/_matrix/client/v3';
 const PREFIXES = ['v3', 'r0'] as const;
@@ -29,13 +29,6 @@ describe('Matrix client-server API over HTTP', () => {
   });
   after(() => s.close());
 
-  /** A room created by `owner` that `joiners` joined. */
-  async function room(owner: MxUser, joiners: MxUser[] = [], body: Record<string, unknown> = { preset: 'public_chat' }): Promise<string> {
-    const created = await owner.call('POST', '/createRoom', body);
-    assert.equal(created.status, 200, JSON.stringify(created.body));
-    for (const j of joiners) assert.equal((await j.call('POST', `/join/${enc(created.body.room_id)}`, {})).status, 200);
-    return created.body.room_id as string;
-  }
 
   describe('errcodes, with the statuses the spec gives, on v3 and r0', () => {
     for (const prefix of PREFIXES) {
@@ -57,13 +50,13 @@ describe('Matrix client-server API over HTTP', () => {
 
       test(`${prefix}: M_NOT_FOUND 404 (unknown alias, unknown event, unknown filter)`, async () => {
         assertMxError(await mxCall(s, 'GET', `${P}/directory/room/${enc('#nothing-here:localhost')}`), 404, 'M_NOT_FOUND');
-        const roomId = await room(alice);
+        const roomId = await mxRoom(alice);
         assertMxError(await mxCall(s, 'GET', `${P}/rooms/${enc(roomId)}/event/${enc('$nope')}`, { token: alice.token }), 404, 'M_NOT_FOUND');
         assertMxError(await mxCall(s, 'GET', `${P}/user/${enc(alice.userId)}/filter/424242`, { token: alice.token }), 404, 'M_NOT_FOUND');
       });
 
       test(`${prefix}: M_NOT_JSON 400 for a body that is not JSON; M_BAD_JSON 400 for JSON of the wrong shape`, async () => {
-        const roomId = await room(alice);
+        const roomId = await mxRoom(alice);
         const url = `${P}/rooms/${enc(roomId)}/send/m.room.message/${nextTxn()}`;
         assertMxError(await mxCall(s, 'PUT', url, { token: alice.token, body: '{not json', headers: { 'content-type': 'application/json' } }), 400, 'M_NOT_JSON');
         assertMxError(await mxCall(s, 'PUT', url, { token: alice.token, body: 'plain words', headers: { 'content-type': 'text/plain' } }), 400, 'M_NOT_JSON');
@@ -86,7 +79,7 @@ describe('Matrix client-server API over HTTP', () => {
       test(`${prefix}: M_INVALID_PARAM 400 (a bad since token, a bad user id, a bad dir)`, async () => {
         assertMxError(await mxCall(s, 'GET', `${P}/sync?since=garbage&timeout=0`, { token: alice.token }), 400, 'M_INVALID_PARAM');
         assertMxError(await mxCall(s, 'GET', `${P}/presence/${enc('not-a-user')}/status`, { token: alice.token }), 400, 'M_INVALID_PARAM');
-        const roomId = await room(alice);
+        const roomId = await mxRoom(alice);
         assertMxError(await mxCall(s, 'GET', `${P}/rooms/${enc(roomId)}/messages?dir=sideways`, { token: alice.token }), 400, 'M_INVALID_PARAM');
       });
     }
@@ -121,7 +114,7 @@ describe('Matrix client-server API over HTTP', () => {
     });
 
     test('10 PUTs of one alias at once: one mapping, the rest 409', async () => {
-      const roomIds = await Promise.all(Array.from({ length: 10 }, () => room(alice)));
+      const roomIds = await Promise.all(Array.from({ length: 10 }, () => mxRoom(alice)));
       const alias = '#raced-alias:localhost';
       const results = await Promise.all(roomIds.map((room_id) => alice.call('PUT', `/directory/room/${enc(alias)}`, { room_id })));
       const won = results.findIndex((r) => r.status === 200);
@@ -297,7 +290,7 @@ describe('Matrix client-server API over HTTP', () => {
     });
 
     test('/sync applies a stored filter by id; another user\'s filter id or a bad inline filter is 400 M_INVALID_PARAM', async () => {
-      const roomId = await room(alice);
+      const roomId = await mxRoom(alice);
       for (let i = 0; i < 4; i++) await sendText(alice, roomId, `f${i}`);
       const { filter_id } = (await alice.call('POST', `/user/${enc(alice.userId)}/filter`, { room: { timeline: { limit: 2 } } })).body;
       const sync = await alice.call('GET', `/sync?timeout=0&filter=${filter_id}`);
@@ -311,7 +304,7 @@ describe('Matrix client-server API over HTTP', () => {
 
   describe('sending: idempotent per access token and txnId', () => {
     test('the same token and txnId give the same event id; 20 concurrent PUTs store one event', async () => {
-      const roomId = await room(alice);
+      const roomId = await mxRoom(alice);
       const a = await sendText(alice, roomId, 'once', 'txn-A');
       const b = await sendText(alice, roomId, 'once', 'txn-A');
       assert.equal(a.status, 200);
@@ -325,7 +318,7 @@ describe('Matrix client-server API over HTTP', () => {
     });
 
     test('two tokens of one user with the same txnId send two events; the sender sees transaction_id', async () => {
-      const roomId = await room(alice);
+      const roomId = await mxRoom(alice);
       const second = await mxLogin(s, alice);
       const a = await sendText(alice, roomId, 'from device 1', 'same-txn');
       const b = await sendText(second, roomId, 'from device 2', 'same-txn');
@@ -339,7 +332,7 @@ describe('Matrix client-server API over HTTP', () => {
 
   describe('sync', () => {
     test('a long-poll wakes on a message, and the incremental sync holds only the new events', async (t) => {
-      const roomId = await room(alice, [bob]);
+      const roomId = await mxRoom(alice, [bob]);
       const initial = await bob.call('GET', '/sync?timeout=0');
       assert.equal(initial.status, 200);
       assert.ok(initial.body.rooms.join[roomId], 'the joined room is in the initial sync');
@@ -360,7 +353,7 @@ describe('Matrix client-server API over HTTP', () => {
     });
 
     test('a limited timeline has prev_batch usable with /messages dir=b; /messages pages round trip', async () => {
-      const roomId = await room(alice);
+      const roomId = await mxRoom(alice);
       const sent: string[] = [];
       for (let i = 0; i < 8; i++) sent.push((await sendText(alice, roomId, `m${i}`)).body.event_id);
       const sync = await alice.call('GET', `/sync?timeout=0&filter=${enc(JSON.stringify({ room: { timeline: { limit: 3 } } }))}`);
@@ -396,7 +389,7 @@ describe('Matrix client-server API over HTTP', () => {
     });
 
     test('typing and receipts arrive in ephemeral; account data (global and room) in sync', async () => {
-      const roomId = await room(alice, [bob]);
+      const roomId = await mxRoom(alice, [bob]);
       const msg = await sendText(alice, roomId, 'read me');
       const base = await bob.call('GET', '/sync?timeout=0');
       assert.equal((await alice.call('PUT', `/rooms/${enc(roomId)}/typing/${enc(alice.userId)}`, { typing: true, timeout: 10000 })).status, 200);
@@ -427,7 +420,7 @@ describe('Matrix client-server API over HTTP', () => {
     });
 
     test('presence: PUT and GET, and in the sync of someone who shares a room', async () => {
-      const roomId = await room(alice, [bob]);
+      const roomId = await mxRoom(alice, [bob]);
       void roomId;
       const base = await bob.call('GET', '/sync?timeout=0&set_presence=offline');
       assert.equal((await alice.call('PUT', `/presence/${enc(alice.userId)}/status`, { presence: 'unavailable', status_msg: 'lunch' })).status, 200);
@@ -447,7 +440,7 @@ describe('Matrix client-server API over HTTP', () => {
 
   describe('room state and history', () => {
     test('state: put and get, with an empty state key with and without the trailing slash', async () => {
-      const roomId = await room(alice, [bob]);
+      const roomId = await mxRoom(alice, [bob]);
       const put = await alice.call('PUT', `/rooms/${enc(roomId)}/state/m.room.topic`, { topic: 'no slash' });
       assert.equal(put.status, 200, JSON.stringify(put.body));
       assert.match(put.body.event_id, /^\$/);
@@ -464,7 +457,7 @@ describe('Matrix client-server API over HTTP', () => {
     });
 
     test('context, members and joined_members', async () => {
-      const roomId = await room(alice, [bob]);
+      const roomId = await mxRoom(alice, [bob]);
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await sendText(alice, roomId, `c${i}`)).body.event_id);
       const ctx = await bob.call('GET', `/rooms/${enc(roomId)}/context/${enc(ids[2]!)}?limit=2`);
@@ -482,7 +475,7 @@ describe('Matrix client-server API over HTTP', () => {
     });
 
     test('redaction prunes the content and shows redacted_because', async () => {
-      const roomId = await room(alice, [bob]);
+      const roomId = await mxRoom(alice, [bob]);
       const msg = await sendText(alice, roomId, 'secret');
       const red = await alice.call('PUT', `/rooms/${enc(roomId)}/redact/${enc(msg.body.event_id)}/${nextTxn()}`, { reason: 'oops' });
       assert.equal(red.status, 200, JSON.stringify(red.body));
@@ -497,7 +490,7 @@ describe('Matrix client-server API over HTTP', () => {
 
     test('a displayname change updates the member events of joined rooms', async () => {
       const erin = await mxRegister(s, 'erin');
-      const roomId = await room(alice, [erin]);
+      const roomId = await mxRoom(alice, [erin]);
       assert.equal((await erin.call('PUT', `/profile/${enc(erin.userId)}/displayname`, { displayname: 'Erin E.' })).status, 200);
       assert.deepEqual((await mxCall(s, 'GET', `${V3}/profile/${enc(erin.userId)}/displayname`)).body, { displayname: 'Erin E.' });
       assert.equal((await alice.call('GET', `/rooms/${enc(roomId)}/state/m.room.member/${enc(erin.userId)}`)).body.displayname, 'Erin E.');
@@ -508,7 +501,7 @@ describe('Matrix client-server API over HTTP', () => {
 
   describe('directory and discovery', () => {
     test('alias put, get, delete', async () => {
-      const roomId = await room(alice);
+      const roomId = await mxRoom(alice);
       const alias = '#test-alias:localhost';
       assert.equal((await alice.call('PUT', `/directory/room/${enc(alias)}`, { room_id: roomId })).status, 200);
       assertMxError(await alice.call('PUT', `/directory/room/${enc(alias)}`, { room_id: roomId }), 409, 'M_UNKNOWN');
@@ -564,7 +557,7 @@ describe('Matrix client-server API over HTTP', () => {
       const who = await rt.call('GET', '/account/whoami');
       assert.equal(who.status, 200);
       assert.equal(who.body.user_id, linked.userId);
-      const roomId = await room(alice, [rt]);
+      const roomId = await mxRoom(alice, [rt]);
       const sent = await sendText(rt, roomId, 'from a runtime token');
       assert.equal(sent.status, 200, JSON.stringify(sent.body));
       const sync = await rt.call('GET', '/sync?timeout=0');

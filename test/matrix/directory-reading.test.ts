@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { assertMxError, enc, mxCall, mxRegister, sendText, type MxUser } from './mx.ts';
+import { assertMxError, enc, mxCall, mxRegister, sendText, mxRoom, type MxUser } from './mx.ts';
 
 const V3 = '/_matrix/client/v3';
 
@@ -22,16 +22,10 @@ describe('Matrix reading and directories', () => {
   });
   after(() => s.close());
 
-  async function room(owner: MxUser, joiners: MxUser[] = [], body: Record<string, unknown> = { preset: 'public_chat' }): Promise<string> {
-    const created = await owner.call('POST', '/createRoom', body);
-    assert.equal(created.status, 200, JSON.stringify(created.body));
-    for (const j of joiners) assert.equal((await j.call('POST', `/join/${enc(created.body.room_id)}`, {})).status, 200);
-    return created.body.room_id as string;
-  }
   const ids = (chunk: Array<{ event_id: string }>) => chunk.map((e) => e.event_id);
 
   test('/messages: dir=f between from and to; limit=0 is an empty page; dir=b from a sync token includes the newest', async () => {
-    const roomId = await room(alice);
+    const roomId = await mxRoom(alice);
     const sent: string[] = [];
     for (let i = 0; i < 6; i++) sent.push((await sendText(alice, roomId, `n${i}`)).body.event_id);
     const ctx = await alice.call('GET', `/rooms/${enc(roomId)}/context/${enc(sent[1]!)}?limit=0`);
@@ -51,7 +45,7 @@ describe('Matrix reading and directories', () => {
 
   test('/members narrows by membership and not_membership', async () => {
     const carol = await mxRegister(s, 'carol');
-    const roomId = await room(alice, [bob, carol]);
+    const roomId = await mxRoom(alice, [bob, carol]);
     assert.equal((await carol.call('POST', `/rooms/${enc(roomId)}/leave`, {})).status, 200);
     const dave = await mxRegister(s, 'dave');
     assert.equal((await alice.call('POST', `/rooms/${enc(roomId)}/invite`, { user_id: dave.userId })).status, 200);
@@ -65,7 +59,7 @@ describe('Matrix reading and directories', () => {
   });
 
   test('read markers: m.fully_read lands in room account data; m.read resets the unread count', async () => {
-    const roomId = await room(alice, [bob]);
+    const roomId = await mxRoom(alice, [bob]);
     const first = await sendText(alice, roomId, 'one');
     await sendText(alice, roomId, 'two');
     const unread = await bob.call('GET', '/sync?timeout=0');
@@ -83,7 +77,7 @@ describe('Matrix reading and directories', () => {
   });
 
   test('a private read receipt reaches its owner only', async () => {
-    const roomId = await room(alice, [bob]);
+    const roomId = await mxRoom(alice, [bob]);
     const msg = await sendText(alice, roomId, 'seen quietly');
     assert.equal((await bob.call('POST', `/rooms/${enc(roomId)}/receipt/m.read.private/${enc(msg.body.event_id)}`, {})).status, 200);
     const receiptsFor = async (u: MxUser) => {
@@ -95,7 +89,7 @@ describe('Matrix reading and directories', () => {
   });
 
   test('room directory: private rooms are not listed until published; paging with since/next_batch; search by name', async () => {
-    const hidden = await room(alice, [], { preset: 'private_chat', name: 'Hidden Garden' });
+    const hidden = await mxRoom(alice, [], { preset: 'private_chat', name: 'Hidden Garden' });
     const listed = async () => {
       const all: string[] = [];
       let since: string | undefined;
@@ -108,7 +102,7 @@ describe('Matrix reading and directories', () => {
       }
       return all;
     };
-    for (let i = 0; i < 3; i++) await room(alice, [], { preset: 'public_chat', visibility: 'public', name: `Open ${i}` });
+    for (let i = 0; i < 3; i++) await mxRoom(alice, [], { preset: 'public_chat', visibility: 'public', name: `Open ${i}` });
     const before = await listed();
     assert.ok(!before.includes(hidden));
     assert.equal(new Set(before).size, before.length, 'no room twice across pages');

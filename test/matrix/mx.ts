@@ -94,3 +94,12 @@ export const nextTxn = (): string => `t${Date.now()}-${++txn}`;
 export function sendText(user: MxUser, roomId: string, body: string, txnId = nextTxn()): Promise<MxRes> {
   return user.call('PUT', `/rooms/${enc(roomId)}/send/m.room.message/${enc(txnId)}`, { msgtype: 'm.text', body });
 }
+
+/** A room `owner` creates with `body` (default: a public chat), joined by each of `joiners`. */
+export async function mxRoom(owner: MxUser, joiners: MxUser[] = [], body: Record<string, unknown> = { preset: 'public_chat' }): Promise<string> {
+  const created = await owner.call('POST', '/createRoom', body);
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  for (const j of joiners) assert.equal((await j.call('POST', `/join/${enc(created.body.room_id)}`, {})).status, 200);
+  return created.body.room_id as string;
+}
+

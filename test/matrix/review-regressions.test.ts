@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { assertMxError, enc, mxRegister, nextTxn, sendText, type MxUser } from './mx.ts';
+import { assertMxError, enc, mxRegister, mxRoom, nextTxn, sendText, type MxUser } from './mx.ts';
 
 let s: TestServer;
 let alice: MxUser;
@@ -19,17 +19,10 @@ before(async () => {
 });
 after(() => s.close());
 
-async function room(owner: MxUser, members: MxUser[] = [], body: Record<string, unknown> = {}): Promise<string> {
-  const res = await owner.call('POST', '/createRoom', { preset: 'public_chat', ...body });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  for (const m of members) assert.equal((await m.call('POST', `/join/${enc(res.body.room_id)}`, {})).status, 200);
-  return res.body.room_id as string;
-}
-
 describe('the batched event writer', () => {
   test('a send that fails with a database-side error fails alone; the sends beside it are really stored', async () => {
     const { rooms } = s.orrery.services;
-    const roomId = await room(alice, [bob]);
+    const roomId = await mxRoom(alice, [bob]);
     const broken = { countWindowMs: 1000, lookbackMs: 1000, verify: () => { throw new Error('the guard broke'); } };
     const outcomes = await Promise.allSettled(
       Array.from({ length: 12 }, (_, i) => rooms.sendEvent(roomId, bob.userId, 'm.room.message', { msgtype: 'm.text', body: `w${i}` }, i === 5 ? { guard: broken } : {})),
@@ -44,7 +37,7 @@ describe('the batched event writer', () => {
   });
 
   test('a refused send retried with its transaction id at once is refused every time, never answered with an event', async () => {
-    const roomId = await room(alice);
+    const roomId = await mxRoom(alice);
     const txn = nextTxn();
     const answers = await Promise.all(Array.from({ length: 8 }, () => sendText(bob, roomId, 'not a member', txn)));
     for (const a of answers) assertMxError(a, 403, 'M_FORBIDDEN');
@@ -52,7 +45,7 @@ describe('the batched event writer', () => {
 });
 
 test('a display-name change does not replay the room timeline in the next sync', async () => {
-  const roomId = await room(alice, [bob]);
+  const roomId = await mxRoom(alice, [bob]);
   for (let i = 0; i < 12; i++) assert.equal((await sendText(alice, roomId, `old ${i}`)).status, 200);
   const base = await bob.call('GET', '/sync?timeout=0');
   assert.equal((await bob.call('PUT', `/profile/${enc(bob.userId)}/displayname`, { displayname: 'Bobby' })).status, 200);
@@ -64,7 +57,7 @@ test('a display-name change does not replay the room timeline in the next sync',
 });
 
 test('concurrent account-data, typing and receipt writes all succeed and the last one wins', async () => {
-  const roomId = await room(alice, [bob]);
+  const roomId = await mxRoom(alice, [bob]);
   const sent = await sendText(alice, roomId, 'read me');
   const writes = await Promise.all([
     ...Array.from({ length: 15 }, (_, i) => bob.call('PUT', `/user/${enc(bob.userId)}/account_data/m.direct`, { n: i })),
@@ -77,15 +70,15 @@ test('concurrent account-data, typing and receipt writes all succeed and the las
 });
 
 test('m.room.canonical_alias may only name aliases of the room itself (M_BAD_ALIAS)', async () => {
-  const roomId = await room(alice);
+  const roomId = await mxRoom(alice);
   const res = await alice.call('PUT', `/rooms/${enc(roomId)}/state/m.room.canonical_alias/`, { alias: '#shared:localhost' });
   assertMxError(res, 400, 'M_BAD_ALIAS');
-  const own = await room(alice, [], { room_alias_name: 'rv-own' });
+  const own = await mxRoom(alice, [], { preset: 'public_chat', room_alias_name: 'rv-own' });
   assert.equal((await alice.call('PUT', `/rooms/${enc(own)}/state/m.room.canonical_alias/`, { alias: '#rv-own:localhost' })).status, 200);
 });
 
 test('a redaction reusing a message transaction id is a new request, not a repeat of the message', async () => {
-  const roomId = await room(alice);
+  const roomId = await mxRoom(alice);
   const txn = nextTxn();
   const sent = await sendText(alice, roomId, 'to be redacted', txn);
   const redacted = await alice.call('PUT', `/rooms/${enc(roomId)}/redact/${enc(sent.body.event_id)}/${enc(txn)}`, {});
@@ -96,7 +89,7 @@ test('a redaction reusing a message transaction id is a new request, not a repea
 });
 
 test('an invite to a room the user once forgot reaches their sync', async () => {
-  const roomId = await room(alice, [bob]);
+  const roomId = await mxRoom(alice, [bob]);
   assert.equal((await bob.call('POST', `/rooms/${enc(roomId)}/leave`, {})).status, 200);
   assert.equal((await bob.call('POST', `/rooms/${enc(roomId)}/forget`, {})).status, 200);
   const base = await bob.call('GET', '/sync?timeout=0');
@@ -107,7 +100,7 @@ test('an invite to a room the user once forgot reaches their sync', async () => 
 
 test('aliases and ids up to 255 characters work as path parameters', async () => {
   const name = `rv-${'x'.repeat(190)}`;
-  const roomId = await room(alice, [], { room_alias_name: name });
+  const roomId = await mxRoom(alice, [], { preset: 'public_chat', room_alias_name: name });
   const res = await alice.call('GET', `/directory/room/${enc(`#${name}:localhost`)}`);
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.room_id, roomId);

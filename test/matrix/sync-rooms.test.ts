@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { assertMxError, enc, mxCall, mxLogin, mxRegister, nextTxn, sendText, type MxUser } from './mx.ts';
+import { assertMxError, enc, mxCall, mxLogin, mxRegister, nextTxn, sendText, mxRoom, type MxUser } from './mx.ts';
 
 describe('Matrix sync loop and room life cycle', () => {
   let s: TestServer;
@@ -24,12 +24,6 @@ describe('Matrix sync loop and room life cycle', () => {
   });
   after(() => s.close());
 
-  async function room(owner: MxUser, joiners: MxUser[] = [], body: Record<string, unknown> = { preset: 'public_chat' }): Promise<string> {
-    const created = await owner.call('POST', '/createRoom', body);
-    assert.equal(created.status, 200, JSON.stringify(created.body));
-    for (const j of joiners) assert.equal((await j.call('POST', `/join/${enc(created.body.room_id)}`, {})).status, 200);
-    return created.body.room_id as string;
-  }
 
   /** Start a long-poll from `since`; resolves once it has parked, with the poll (wrapped: an async function would await it). */
   async function parkedSync(t: { mock: { method: (o: object, m: string) => { mock: { callCount(): number } } } }, user: MxUser, since: string, timeoutMs = 20_000) {
@@ -46,7 +40,7 @@ describe('Matrix sync loop and room life cycle', () => {
       const carol = await fresh();
       const base = await carol.call('GET', '/sync?timeout=0&set_presence=offline');
       const { poll } = await parkedSync(t, carol, base.body.next_batch);
-      const roomId = await room(alice, [], { preset: 'private_chat', name: 'Secret club', invite: [carol.userId] });
+      const roomId = await mxRoom(alice, [], { preset: 'private_chat', name: 'Secret club', invite: [carol.userId] });
       const woke = await poll;
       const inv = woke.body.rooms.invite[roomId];
       assert.ok(inv, JSON.stringify(woke.body));
@@ -63,7 +57,7 @@ describe('Matrix sync loop and room life cycle', () => {
     });
 
     test('typing wakes a co-member', async (t) => {
-      const roomId = await room(alice, [bob]);
+      const roomId = await mxRoom(alice, [bob]);
       const base = await bob.call('GET', '/sync?timeout=0&set_presence=offline');
       const { poll } = await parkedSync(t, bob, base.body.next_batch);
       assert.equal((await alice.call('PUT', `/rooms/${enc(roomId)}/typing/${enc(alice.userId)}`, { typing: true, timeout: 5000 })).status, 200);
@@ -74,7 +68,7 @@ describe('Matrix sync loop and room life cycle', () => {
 
     test('someone who leaves while typing stops showing as typing', async () => {
       const ivy = await fresh();
-      const roomId = await room(alice, [bob, ivy]);
+      const roomId = await mxRoom(alice, [bob, ivy]);
       assert.equal((await ivy.call('PUT', `/rooms/${enc(roomId)}/typing/${enc(ivy.userId)}`, { typing: true, timeout: 60000 })).status, 200);
       assert.equal((await ivy.call('POST', `/rooms/${enc(roomId)}/leave`, {})).status, 200);
       const r = await bob.call('GET', '/sync?timeout=0');
@@ -108,7 +102,7 @@ describe('Matrix sync loop and room life cycle', () => {
   describe('membership in /sync', () => {
     test('a kicked member gets the room under leave, with the kick and its reason', async () => {
       const frank = await fresh();
-      const roomId = await room(alice, [frank]);
+      const roomId = await mxRoom(alice, [frank]);
       const base = await frank.call('GET', '/sync?timeout=0');
       assert.equal((await alice.call('POST', `/rooms/${enc(roomId)}/kick`, { user_id: frank.userId, reason: 'bye' })).status, 200);
       const next = await frank.call('GET', `/sync?since=${enc(base.body.next_batch)}&timeout=0`);
@@ -123,7 +117,7 @@ describe('Matrix sync loop and room life cycle', () => {
 
     test('forget: a left room is no longer in an include_leave sync; forgetting a joined room is refused', async () => {
       const gina = await fresh();
-      const roomId = await room(alice, [gina]);
+      const roomId = await mxRoom(alice, [gina]);
       assertMxError(await gina.call('POST', `/rooms/${enc(roomId)}/forget`, {}), 400, 'M_UNKNOWN');
       assert.equal((await gina.call('POST', `/rooms/${enc(roomId)}/leave`, {})).status, 200);
       const withLeave = `/sync?timeout=0&filter=${enc(JSON.stringify({ room: { include_leave: true } }))}`;
@@ -133,7 +127,7 @@ describe('Matrix sync loop and room life cycle', () => {
     });
 
     test('full_state=true carries the room state again; the timeline still starts at since (spec)', async () => {
-      const roomId = await room(alice, [bob]);
+      const roomId = await mxRoom(alice, [bob]);
       for (let i = 0; i < 12; i++) await sendText(alice, roomId, `filler ${i}`);
       const base = await bob.call('GET', '/sync?timeout=0');
       const quiet = await bob.call('GET', `/sync?since=${enc(base.body.next_batch)}&timeout=0`);
@@ -149,7 +143,7 @@ describe('Matrix sync loop and room life cycle', () => {
 
   describe('transaction ids', () => {
     test('unsigned.transaction_id goes to the sending device only', async () => {
-      const roomId = await room(alice, [bob]);
+      const roomId = await mxRoom(alice, [bob]);
       const other = await mxLogin(s, alice);
       const sent = await sendText(alice, roomId, 'echo', 'echo-txn-1');
       const find = async (u: MxUser) => {
@@ -162,7 +156,7 @@ describe('Matrix sync loop and room life cycle', () => {
     });
 
     test('a redaction is idempotent per txnId too, also 10 at once (regression: concurrent repeats were a 500)', async () => {
-      const roomId = await room(alice);
+      const roomId = await mxRoom(alice);
       const msg = await sendText(alice, roomId, 'to go');
       const txn = nextTxn();
       const results = await Promise.all(Array.from({ length: 10 }, () => alice.call('PUT', `/rooms/${enc(roomId)}/redact/${enc(msg.body.event_id)}/${txn}`, {})));
@@ -173,7 +167,7 @@ describe('Matrix sync loop and room life cycle', () => {
 
   describe('redaction of state', () => {
     test('a redacted topic reads as empty state; a redacted member event keeps its membership', async () => {
-      const roomId = await room(alice, [bob]);
+      const roomId = await mxRoom(alice, [bob]);
       const topic = await alice.call('PUT', `/rooms/${enc(roomId)}/state/m.room.topic`, { topic: 'soon gone' });
       assert.equal((await alice.call('PUT', `/rooms/${enc(roomId)}/redact/${enc(topic.body.event_id)}/${nextTxn()}`, {})).status, 200);
       assert.deepEqual((await bob.call('GET', `/rooms/${enc(roomId)}/state/m.room.topic`)).body, {});
@@ -195,7 +189,7 @@ describe('Matrix sync loop and room life cycle', () => {
     });
 
     test('an event over 64 KiB is 413 M_TOO_LARGE', async () => {
-      const roomId = await room(alice);
+      const roomId = await mxRoom(alice);
       const r = await alice.call('PUT', `/rooms/${enc(roomId)}/send/m.room.message/${nextTxn()}`, { msgtype: 'm.text', body: 'x'.repeat(70_000) });
       assertMxError(r, 413, 'M_TOO_LARGE');
     });
