@@ -38,3 +38,38 @@ export function createInProcessEventBus(): EventBus {
     },
   };
 }
+
+/**
+ * Wait on `bus` until `matches` accepts a notification (or a `resync` arrives): resolves `true`
+ * then, `false` after `timeoutMs` or when `signal` aborts. `onSubscribed` receives a function that
+ * ends the wait as woken, for a check of the caller's own made once the subscription is in place. Subscription, timer and abort
+ * listener are always released.
+ */
+export function waitOnBus(
+  bus: EventBus,
+  matches: (n: BusNotification) => boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  onSubscribed?: (woken: () => void) => void,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (woken: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unsubscribe();
+      signal?.removeEventListener('abort', onAbort);
+      resolve(woken);
+    };
+    const onAbort = () => finish(false);
+    const unsubscribe = bus.subscribe((n) => {
+      if (n.kind === 'resync' || matches(n)) finish(true);
+    });
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    if (signal?.aborted) finish(false);
+    signal?.addEventListener('abort', onAbort);
+    onSubscribed?.(() => finish(true));
+  });
+}
+

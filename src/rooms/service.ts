@@ -6,7 +6,7 @@
  * one per seam: `membership.ts`, `authoring.ts`, `history.ts`, `updates.ts`, `presence.ts`, `sync.ts`.
  */
 import type { Clock } from '../lib/clock.ts';
-import type { BusNotification, EventBus } from './event-bus.ts';
+import { waitOnBus, type BusNotification, type EventBus } from './event-bus.ts';
 import { createAuthoring, type SendOptions } from './authoring.ts';
 import { createRoomFanout, type RoomFanout, type RoomWatcher } from './fanout.ts';
 import { createHistory } from './history.ts';
@@ -138,24 +138,7 @@ export function createRoomsService(deps: RoomsDeps) {
      * re-reads and may find nothing new).
      */
     waitForEvent(room_id: string, after: number, timeoutMs: number, signal?: AbortSignal, types?: string[]): Promise<boolean> {
-      return new Promise((resolve) => {
-        let done = false;
-        const finish = (woken: boolean) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          unsubscribe();
-          signal?.removeEventListener('abort', onAbort);
-          resolve(woken);
-        };
-        const onAbort = () => finish(false);
-        const unsubscribe = bus.subscribe((n) => {
-          if (n.kind === 'resync') finish(true);
-          else if (n.kind === 'event' && n.room_id === room_id && n.stream_ordering > after && (!types || types.includes(n.type))) finish(true);
-        });
-        const timer = setTimeout(() => finish(false), timeoutMs);
-        signal?.addEventListener('abort', onAbort);
-      });
+      return waitOnBus(bus, (n) => n.kind === 'event' && n.room_id === room_id && n.stream_ordering > after && (!types || types.includes(n.type)), timeoutMs, signal);
     },
 
     /** Subscribe to every bus notification; returns the unsubscribe function. */

@@ -9,6 +9,7 @@ import { joinEndedAt } from './history.ts';
 import type { createUpdates } from './updates.ts';
 import type { createPresence } from './presence.ts';
 import { MAX_UNREAD_COUNT } from './authoring.ts';
+import { waitOnBus } from './event-bus.ts';
 import { toEvent, type RoomsContext } from './room-events.ts';
 import type { BasicEvent, JoinedRoomSync, PresenceView, RoomEvent, StrippedStateEvent, SyncOptions, SyncPosition, SyncResult } from './types.ts';
 
@@ -162,34 +163,22 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
      * published between the caller's read and this subscription is not lost).
      */
     waitForSync(user_id: string, wake: SyncResult['wake'], timeoutMs: number, signal?: AbortSignal, from?: SyncPosition): Promise<boolean> {
-      return new Promise((resolve) => {
-        let done = false;
-        const finish = (woken: boolean) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          unsubscribe();
-          signal?.removeEventListener('abort', onAbort);
-          resolve(woken);
-        };
-        const onAbort = () => finish(false);
-        const unsubscribe = bus.subscribe((n) => {
-          if (n.kind === 'resync') finish(true);
-          else if (n.kind === 'event' && (wake.rooms.has(n.room_id) || (n.type === 'm.room.member' && n.state_key === user_id))) finish(true);
-          else if (n.kind === 'update' && (n.user_id === user_id ? true : n.room_id ? wake.rooms.has(n.room_id) : wake.users.has(n.user_id))) finish(true);
-        });
-        const timer = setTimeout(() => finish(false), timeoutMs);
-        if (signal?.aborted) finish(false);
-        signal?.addEventListener('abort', onAbort);
-        if (from) {
-          void sync.currentPosition().then(
-            (now) => {
-              if (now.events > from.events || now.updates > from.updates) finish(true);
-            },
-            () => undefined,
-          );
-        }
-      });
+      return waitOnBus(
+        bus,
+        (n) =>
+          (n.kind === 'event' && (wake.rooms.has(n.room_id) || (n.type === 'm.room.member' && n.state_key === user_id))) ||
+          (n.kind === 'update' && (n.user_id === user_id || (n.room_id ? wake.rooms.has(n.room_id) : wake.users.has(n.user_id)))),
+        timeoutMs,
+        signal,
+        from &&
+          ((woken) =>
+            void sync.currentPosition().then(
+              (now) => {
+                if (now.events > from.events || now.updates > from.updates) woken();
+              },
+              () => undefined,
+            )),
+      );
     },
   };
   return sync;
