@@ -19,8 +19,6 @@ export const MatrixErrors = {
   missingParam: { code: 'M_MISSING_PARAM', kind: 'invalid', message: 'Missing parameter' },
   unknownLoginType: { code: 'M_UNKNOWN', kind: 'invalid', message: 'Unknown login type' },
   guestForbidden: { code: 'M_GUEST_ACCESS_FORBIDDEN', kind: 'forbidden', message: 'Guest access is not allowed' },
-  roomInUse: { code: 'M_ROOM_IN_USE', kind: 'invalid', message: 'Room alias already taken' },
-  invalidRoomState: { code: 'M_INVALID_ROOM_STATE', kind: 'invalid', message: 'Invalid room state' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** How a domain error code reads on the Matrix surface: errcode and, where it differs, status. */

@@ -17,6 +17,5 @@ export const RoomErrors = {
   stillJoined: { code: 'ORR_ROOMS_STILL_JOINED', kind: 'invalid', message: 'user is still in the room' },
   aliasTaken: { code: 'ORR_ROOMS_ALIAS_TAKEN', kind: 'conflict', message: 'room alias already taken' },
   aliasNotFound: { code: 'ORR_ROOMS_ALIAS_NOT_FOUND', kind: 'not_found', message: 'room alias not found' },
-  invalid: { code: 'ORR_ROOMS_INVALID', kind: 'invalid', message: 'invalid room request' },
   badAlias: { code: 'ORR_ROOMS_BAD_ALIAS', kind: 'invalid', message: 'the alias does not point to this room' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -68,6 +68,11 @@ function applyFilter(filter: EventFilter | undefined) {
 }
 
 
+/** A room's current state events (the rows of `current_state` joined to their events). */
+function currentStateOf(db: Kysely<Database>, room_id: string) {
+  return db.selectFrom('current_state as s').innerJoin('events as e', 'e.event_id', 's.event_id').selectAll('e').where('s.room_id', '=', room_id);
+}
+
 /** Builds the rooms queries over `db` (`dialect` picks how event writes are serialized). */
 export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
   const writer = createEventWriter(db, dialect);
@@ -95,34 +100,15 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
     findEvent: (event_id: string) => db.selectFrom('events').selectAll().where('event_id', '=', event_id).executeTakeFirst(),
     /** Current state events of a room, optionally of one type. */
     currentState: (room_id: string, type?: string) =>
-      db
-        .selectFrom('current_state as s')
-        .innerJoin('events as e', 'e.event_id', 's.event_id')
-        .selectAll('e')
-        .where('s.room_id', '=', room_id)
+      currentStateOf(db, room_id)
         .$if(type !== undefined, (q) => q.where('s.type', '=', type!))
         .orderBy('e.stream_ordering')
         .execute(),
     /** Current state events of a room set strictly between two positions (a gappy sync's state). */
     currentStateBetween: (room_id: string, after: number, before: number) =>
-      db
-        .selectFrom('current_state as s')
-        .innerJoin('events as e', 'e.event_id', 's.event_id')
-        .selectAll('e')
-        .where('s.room_id', '=', room_id)
-        .where('e.stream_ordering', '>', after)
-        .where('e.stream_ordering', '<', before)
-        .orderBy('e.stream_ordering')
-        .execute(),
+      currentStateOf(db, room_id).where('e.stream_ordering', '>', after).where('e.stream_ordering', '<', before).orderBy('e.stream_ordering').execute(),
     stateEvent: (room_id: string, type: string, state_key: string) =>
-      db
-        .selectFrom('current_state as s')
-        .innerJoin('events as e', 'e.event_id', 's.event_id')
-        .selectAll('e')
-        .where('s.room_id', '=', room_id)
-        .where('s.type', '=', type)
-        .where('s.state_key', '=', state_key)
-        .executeTakeFirst(),
+      currentStateOf(db, room_id).where('s.type', '=', type).where('s.state_key', '=', state_key).executeTakeFirst(),
     /** The room's state as it was at stream position `at` (inclusive): the newest state event per key up to it. */
     stateAt: (room_id: string, at: number) =>
       db
