@@ -81,6 +81,11 @@ export function findEventByTxn(q: Kysely<Database>, sender: string, txnId: strin
   return q.selectFrom('events').selectAll().where('sender', '=', sender).where('txn_id', '=', txnId).executeTakeFirst();
 }
 
+/** A room's current state events (the rows of `current_state` joined to their events). */
+export function currentStateOf(db: Kysely<Database>, room_id: string) {
+  return db.selectFrom('current_state as s').innerJoin('events as e', 'e.event_id', 's.event_id').selectAll('e').where('s.room_id', '=', room_id);
+}
+
 interface Pending {
   rows: NewEventRow[];
   options: InsertOptions;
@@ -127,14 +132,7 @@ export function createEventWriter(db: Kysely<Database>, dialect: Dialect) {
           if (state.has(key)) return state.get(key)!;
           // Every `''`-keyed state event of a prefetched room is in the map: absent means none.
           if (state_key === '' && complete.has(room_id)) return null;
-          const row = await trx
-            .selectFrom('current_state as s')
-            .innerJoin('events as e', 'e.event_id', 's.event_id')
-            .select('e.content')
-            .where('s.room_id', '=', room_id)
-            .where('s.type', '=', type)
-            .where('s.state_key', '=', state_key)
-            .executeTakeFirst();
+          const row = await currentStateOf(trx, room_id).where('s.type', '=', type).where('s.state_key', '=', state_key).executeTakeFirst();
           const content = row ? (JSON.parse(row.content) as Record<string, unknown>) : null;
           state.set(key, content);
           return content;

@@ -4,7 +4,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Dialect } from '../store/database.ts';
 import type { Database, EventsTable, PresenceTable } from '../store/schema.ts';
-import { createEventWriter, findEventByTxn } from './event-writer-store.ts';
+import { createEventWriter, currentStateOf, findEventByTxn } from './event-writer-store.ts';
 import type { EventFilter, SendGuard } from './types.ts';
 
 /** A place in a room's timeline: a stream position, or an instant (ms). */
@@ -67,11 +67,6 @@ function applyFilter(filter: EventFilter | undefined) {
       : (q.where((eb) => eb.or([eb('sender', '!=', filter.not_token_sender!), eb('token_id', 'is', null)])) as Q);
 }
 
-
-/** A room's current state events (the rows of `current_state` joined to their events). */
-function currentStateOf(db: Kysely<Database>, room_id: string) {
-  return db.selectFrom('current_state as s').innerJoin('events as e', 'e.event_id', 's.event_id').selectAll('e').where('s.room_id', '=', room_id);
-}
 
 /** Builds the rooms queries over `db` (`dialect` picks how event writes are serialized). */
 export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
