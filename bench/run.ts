@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each against its ceiling, peer or target measured in the same
  * run, printed as Markdown for docs/PERFORMANCE.md. Arguments pick benches by name
- * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`, `matrix-wakeup`, `matrix-send`); none runs all.
+ * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`, `matrix-wakeup`, `matrix-send`, `queue`, `bot-runner`); none runs all.
  */
 import { machine } from './lib.ts';
 import { benchPlatform } from './platform.ts';
@@ -11,6 +11,8 @@ import { benchSse } from './runtime-sse.ts';
 import { benchScaleout } from './runtime-scaleout.ts';
 import { benchWakeup } from './matrix-wakeup.ts';
 import { benchSend } from './matrix-send.ts';
+import { benchQueue } from './queue.ts';
+import { benchBotRunner } from './bot-runner.ts';
 
 const pick = process.argv.slice(2);
 const want = (name: string) => pick.length === 0 || pick.includes(name);
@@ -81,4 +83,32 @@ if (want('matrix-send')) {
     console.log(`\n${x.database}: target ≥ ${target} events/s: ${verdict(x.eventsPerS >= target && x.errors === 0)}; ratio to GET /versions ${f(x.eventsPerS / x.trivialPerS, 3)}, to the store alone ${f(x.eventsPerS / x.storePerS, 3)}${x.firstError ? `; first error: ${x.firstError}` : ''}`);
   }
   console.log('');
+}
+if (want('queue')) {
+  const rows = await benchQueue();
+  console.log('## (g) Queue: enqueue → handler start latency and throughput, against the raw libraries\n');
+  console.log('| system | database | latency samples | p50 ms | p99 ms | jobs × rounds | jobs/s, median (range) |\n|---|---|---:|---:|---:|---:|---:|');
+  for (const x of rows) {
+    console.log(x.skipped ? `| ${x.system} | ${x.database} | skipped: ${x.skipped} | | | | |` : `| ${x.system} | ${x.database} | ${x.samples} | ${f(x.p50, 2)} | ${f(x.p99, 2)} | ${x.jobs} × ${x.rounds} | ${f(x.jobsPerS, 0)} (${f(x.jobsPerSRange[0], 0)}–${f(x.jobsPerSRange[1], 0)}) |`);
+  }
+  const embedded = rows.find((x) => x.database === 'SQLite');
+  const adapter = rows.find((x) => x.system.includes('PostgreSQL adapter'));
+  const graphile = rows.find((x) => x.system.includes('Graphile'));
+  console.log('');
+  if (embedded) console.log(`target embedded ≥ 2000 jobs/s: ${verdict(embedded.jobsPerS >= 2000)}`);
+  if (adapter && graphile && !adapter.skipped) {
+    // Round by round (the two ran back to back): the machine's load changes less within a round.
+    const ratios = adapter.jobsPerSByRound.map((r, k) => r / graphile.jobsPerSByRound[k]!);
+    const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
+    console.log(`target PostgreSQL adapter ≥ 80 % of raw Graphile Worker: ${verdict(median >= 0.8)} (median of the rounds' ratios ${f(100 * median, 0)} %; per round ${ratios.map((r) => `${f(100 * r, 0)} %`).join(', ')})`);
+  }
+  console.log('');
+}
+if (want('bot-runner')) {
+  const rows = await benchBotRunner();
+  console.log('## (h) Bot runner: trigger → job start and trigger → reply, `orrery bot-runner` against Orrery\n');
+  console.log('| database | queue adapter | triggers | answered | trigger → job start p50 ms | p99 ms | trigger → reply p50 ms | p99 ms |\n|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.database} | ${r.adapter} | ${r.triggers} | ${r.answered} | ${f(r.startP50)} | ${f(r.startP99)} | ${f(r.replyP50)} | ${f(r.replyP99)} |`);
+  const embedded = rows.find((r) => r.adapter === 'embedded');
+  if (embedded) console.log(`\ntarget trigger → reply p50 ≤ 50 ms on the embedded adapter: ${verdict(embedded.replyP50 <= 50)}\n`);
 }

@@ -14,6 +14,10 @@ import { VERSION, WEB_DIST } from './lib/paths.ts';
 import { accountsRoutes } from './accounts/routes.ts';
 import { runtimeRoutes } from './runtime/routes.ts';
 import { matrixRoutes } from './matrix/client/index.ts';
+import { botsRoutes } from './bots/routes.ts';
+import { createBotJobs } from './bots/jobs.ts';
+import { botJobsRoutes } from './bots/jobs-routes.ts';
+import { queueAdminRoutes } from './queue/admin-routes.ts';
 import { createServices, type Services } from './services.ts';
 import { errorsPlugin } from './server/errors.ts';
 import { correlationIdOf, requestContextPlugin } from './server/request-context.ts';
@@ -98,6 +102,16 @@ function moduleList(config: Config, clock: Clock): OrreryModule[] {
       modes: ['runtime'],
       register: async (app, s) => {
         await app.register(matrixRoutes, { matrix: s.matrix, rooms: s.rooms, accounts: s.accounts, clock, serverName: config.serverName, publicOrigin: config.publicOrigin });
+      },
+    },
+    {
+      name: 'bots',
+      modes: ['runtime'],
+      register: async (app, s) => {
+        await app.register(botsRoutes, { bots: s.bots });
+        // The UI's Bots and Queue pages (docs/bot-runner.md "UI"), on the platform API.
+        await app.register(botJobsRoutes, { prefix: '/api/bots', jobs: createBotJobs({ queue: s.queue }) });
+        await app.register(queueAdminRoutes, { prefix: '/api/admin/queue', queue: s.queue });
       },
     },
     {

@@ -1,6 +1,6 @@
 /**
- * Process entry for `orrery start`: open the database, migrate, build the app, listen on `PORT`
- * and the admin server on 127.0.0.1:`ADMIN_PORT`, and shut down gracefully on SIGINT/SIGTERM
+ * Process entry for `orrery start`: open the database, migrate, build the app, start the queue's
+ * workers (QUEUE_WORKERS), listen on `PORT` and the admin server on 127.0.0.1:`ADMIN_PORT`, and shut down gracefully on SIGINT/SIGTERM
  * (stop accepting, finish in-flight requests within `SHUTDOWN_TIMEOUT_MS`, close the database, exit 0).
  */
 import type { AddressInfo } from 'node:net';
@@ -41,6 +41,8 @@ export async function startOrrery(config: Config, options: StartOptions = {}): P
   const migrated = await migrateToLatest(store);
   const orrery = await createApp({ config, store, ...(options.clock ? { clock: options.clock } : {}), ...(options.logStream ? { logStream: options.logStream } : {}) });
   const { app } = orrery;
+  // Workers run inside the server by default (DESIGN §5); QUEUE_WORKERS=false leaves jobs to `orrery worker`.
+  if (config.queue.workers) await orrery.services.queue.start();
   const listener = createListenerControl(app);
   await app.listen({ port: config.port, host: config.host });
   const port = (app.server.address() as AddressInfo).port;
@@ -57,6 +59,7 @@ export async function startOrrery(config: Config, options: StartOptions = {}): P
       migrations_applied: migrated.applied,
       modes: config.serverModes,
       modules: orrery.modules,
+      queue_workers: config.queue.workers,
     },
     `orrery listening on http://localhost:${port} (admin on http://${ADMIN_HOST}:${adminPort})`,
   );

@@ -18,6 +18,10 @@ import { createMatrixService, type MatrixService } from './matrix/service.ts';
 import { createRoomsService, type RoomsService } from './rooms/service.ts';
 import { createRuntimeStore } from './runtime/store.ts';
 import { createRuntimeService, type RuntimeService } from './runtime/service.ts';
+import { createQueue } from './queue/queue.ts';
+import type { Queue } from './queue/types.ts';
+import { createBotsStore } from './bots/store.ts';
+import { createBotsService, type BotsService } from './bots/service.ts';
 
 /** The services every module may call. */
 export interface Services {
@@ -25,6 +29,8 @@ export interface Services {
   rooms: RoomsService;
   matrix: MatrixService;
   runtime: RuntimeService;
+  queue: Queue;
+  bots: BotsService;
 }
 
 /** Where the services report problems that are not any caller's (e.g. the event bus reconnecting). */
@@ -45,7 +51,7 @@ export interface AssembledServices {
   services: Services;
   /** Dependency checks for `/health` by name: `ok` or the reason (the PostgreSQL event bus). */
   checks: Record<string, () => string>;
-  /** Stops the event bus; the store stays open (its owner closes it). */
+  /** Stops the queue's workers and the event bus; the store stays open (its owner closes it). */
   close(): Promise<void>;
 }
 
@@ -90,9 +96,26 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
     clock,
     serverName: config.serverName,
     presenceWindowMs: config.runtime.presenceWindowMs,
+    syncWakeMaxDelayMs: config.syncWakeMaxDelayMs,
   });
   const runtime = createRuntimeService({ store: createRuntimeStore(store.db), accounts, rooms, clock, config });
   const matrix = createMatrixService({ store: createMatrixStore(store.db), accounts, rooms, clock, config });
+  // Built here, started by whoever runs workers (`orrery start`, `orrery worker`); stopped on close.
+  const queue = createQueue({
+    store,
+    databaseUrl: config.databaseUrl,
+    clock,
+    log,
+    options: { concurrency: config.queue.concurrency, leaseMs: config.queue.leaseMs, pollIntervalMs: config.queue.pollIntervalMs, retentionMs: config.queue.retentionMs },
+  });
+  const bots = createBotsService({
+    store: createBotsStore(store.db),
+    queue,
+    clock,
+    config,
+    issueBotJwt: (userId) => accounts.issueBotJwt(userId),
+    openidUserinfo: (token) => matrix.openidUserinfo(token),
+  });
 
   const sharedRoomId = await rooms.ensureSharedRoom();
   rooms.setSendPolicy(sharedRoomId, runtime.sharedSendPolicy);
@@ -100,8 +123,11 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
   accounts.onCredentialsRevoked((userId) => rooms.announceCredentialsRevoked(userId));
 
   return {
-    services: { accounts, rooms, runtime, matrix },
+    services: { accounts, rooms, runtime, matrix, queue, bots },
     checks: eventBus.health ? { event_bus: eventBus.health } : {},
-    close: eventBus.close,
+    async close() {
+      await queue.stop();
+      await eventBus.close();
+    },
   };
 }

@@ -29,4 +29,9 @@ export const AccountErrors = {
     message: 'a JWT cannot be logged out; revoke all sessions instead',
   },
   userNotFound: { code: 'ORR_AUTH_USER_NOT_FOUND', kind: 'not_found', message: 'user not found' },
+  // The bot endpoints' JWT (bot-jwt.ts): the original realm server's 401 strings, verbatim.
+  jwtMissingHeader: { code: 'ORR_AUTH_JWT_MISSING', kind: 'unauthorized', message: 'Missing Authorization header' },
+  jwtExpired: { code: 'ORR_AUTH_JWT_EXPIRED', kind: 'unauthorized', message: 'Token expired' },
+  jwtInvalid: { code: 'ORR_AUTH_JWT_INVALID', kind: 'unauthorized', message: 'Token invalid' },
+  jwtRevoked: { code: 'ORR_AUTH_JWT_REVOKED', kind: 'unauthorized', message: 'Session revoked' },
 } as const satisfies Record<string, ErrorSpec>;

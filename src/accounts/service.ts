@@ -8,6 +8,7 @@ import type { Config } from '../config/load.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import { AccountErrors } from './errors.ts';
+import { createBotJwts } from './bot-jwt.ts';
 import { createJwts } from './jwt.ts';
 import { createLogin } from './login.ts';
 import { createSessions } from './sessions.ts';
@@ -19,7 +20,7 @@ import { createUsers, type UserCreatedListener } from './users.ts';
 /** What the accounts service needs. */
 export interface AccountsDeps {
   store: AccountsStore;
-  config: Pick<Config, 'serverName' | 'sessionSecret' | 'registration' | 'login' | 'sessionTtlS' | 'jwtTtlS'>;
+  config: Pick<Config, 'serverName' | 'sessionSecret' | 'registration' | 'login' | 'sessionTtlS' | 'jwtTtlS' | 'bots'>;
   clock: Clock;
 }
 
@@ -58,6 +59,7 @@ export function createAccountsService(deps: AccountsDeps) {
     ...sessions,
     ...tokens,
     ...jwts,
+    ...createBotJwts(deps),
 
     /** Register `fn` to run after any credential of a user is revoked or logged out. */
     onCredentialsRevoked(fn: CredentialsRevokedListener): void {

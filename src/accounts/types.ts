@@ -20,7 +20,8 @@ export interface User {
 }
 
 /** How a request proved who it is. */
-export type CredentialKind = 'session' | 'access_token' | 'jwt' | 'runtime_token';
+/** `bot_jwt`: the bot endpoints' JWT (`user` claim), accepted only by routes declaring `auth: 'bot_jwt'`. */
+export type CredentialKind = 'session' | 'access_token' | 'jwt' | 'runtime_token' | 'bot_jwt';
 
 /** The authenticated caller of a request. */
 export interface Principal {

@@ -3,36 +3,12 @@
  */
 import { Command } from 'commander';
 import type { AccountsService } from '../accounts/service.ts';
-import { DomainError } from '../lib/errors.ts';
-import { configFromFlags, withConfigFlags } from './config-flags.ts';
+import { withConfigFlags } from './config-flags.ts';
+import { withServices } from './with-services.ts';
 
-async function withAccounts(
-  options: Record<string, string | undefined>,
-  fn: (accounts: AccountsService) => Promise<string>,
-): Promise<void> {
-  const config = configFromFlags(options);
-  // Loaded when run, so that `orrery --help` and the other subcommands start without the services.
-  const [{ openStore }, { migrateToLatest }, { createServices }] = await Promise.all([
-    import('../store/database.ts'),
-    import('../store/migrate.ts'),
-    import('../services.ts'),
-  ]);
-  const store = openStore({ databaseUrl: config.databaseUrl, dataPath: config.dataPath });
-  try {
-    await migrateToLatest(store);
-    // The same assembly as the server: an account created here joins the shared space like any other.
-    const assembled = await createServices({ config, store });
-    try {
-      process.stdout.write((await fn(assembled.services.accounts)) + '\n');
-    } finally {
-      await assembled.close();
-    }
-  } catch (error) {
-    process.stderr.write(`orrery: ${error instanceof DomainError ? error.message : (error as Error).message}\n`);
-    process.exitCode = 1;
-  } finally {
-    await store.close();
-  }
+/** Run `fn` over the accounts service (see with-services.ts). */
+function withAccounts(options: Record<string, string | undefined>, fn: (accounts: AccountsService) => Promise<string>): Promise<void> {
+  return withServices(options, (services) => fn(services.accounts));
 }
 
 /** Builds the `admin` subcommand group. */

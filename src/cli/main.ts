@@ -8,6 +8,9 @@ import { startCommand } from './start.ts';
 import { migrateCommand } from './migrate.ts';
 import { adminCommand } from './admin.ts';
 import { connectCommand } from '../connect/main.ts';
+import { botRunnerCommand } from './bot-runner.ts';
+import { botsCommand } from './bots.ts';
+import { workerCommand } from './worker.ts';
 
 const program = new Command('orrery')
   .description('Orrery: a self-hosted runtime where bots and agents live.')
@@ -18,5 +21,8 @@ program.addCommand(startCommand());
 program.addCommand(migrateCommand());
 program.addCommand(adminCommand());
 program.addCommand(connectCommand());
+program.addCommand(botRunnerCommand());
+program.addCommand(botsCommand());
+program.addCommand(workerCommand());
 
 await program.parseAsync(process.argv);

@@ -60,6 +60,25 @@ export interface Config {
     bootstrapKey: string | undefined;
     allowDirectTokenIssue: boolean;
   };
+  bots: {
+    /** See BOT_JWT_TTL_S. */
+    jwtTtlS: number;
+    /** See BOT_WEBHOOK_TIMEOUT_MS. */
+    webhookTimeoutMs: number;
+    /** See BOT_WEBHOOK_ALLOW_PRIVATE. */
+    webhookAllowPrivate: boolean;
+  };
+  queue: {
+    /** See QUEUE_WORKERS. */
+    workers: boolean;
+    /** See QUEUE_CONCURRENCY, QUEUE_LEASE_MS, QUEUE_POLL_MS, QUEUE_RETENTION_MS. */
+    concurrency: number;
+    leaseMs: number;
+    pollIntervalMs: number;
+    retentionMs: number;
+  };
+  /** See SYNC_WAKE_MAX_DELAY_MS. */
+  syncWakeMaxDelayMs: number;
 }
 
 /** A configuration problem; `message` is a single line naming the variable and the reason. */
@@ -143,6 +162,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       bootstrapKey: e.RUNTIME_BOOTSTRAP_KEY || undefined,
       allowDirectTokenIssue: e.RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE,
     },
+    bots: {
+      jwtTtlS: e.BOT_JWT_TTL_S,
+      webhookTimeoutMs: e.BOT_WEBHOOK_TIMEOUT_MS,
+      webhookAllowPrivate: e.BOT_WEBHOOK_ALLOW_PRIVATE,
+    },
+    queue: {
+      workers: e.QUEUE_WORKERS,
+      concurrency: e.QUEUE_CONCURRENCY,
+      leaseMs: e.QUEUE_LEASE_MS,
+      pollIntervalMs: e.QUEUE_POLL_MS,
+      retentionMs: e.QUEUE_RETENTION_MS,
+    },
+    syncWakeMaxDelayMs: e.SYNC_WAKE_MAX_DELAY_MS,
   };
 }
 

@@ -115,6 +115,15 @@ export const envSchema = z.object({
   RUNTIME_STREAM_MAX_PER_CREDENTIAL: int('RUNTIME_STREAM_MAX_PER_CREDENTIAL', 1).prefault('8'),
   RUNTIME_BOOTSTRAP_KEY: z.string().optional(),
   RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE: bool('RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE').prefault('false'),
+  BOT_JWT_TTL_S: int('BOT_JWT_TTL_S', 60).prefault('86400'),
+  BOT_WEBHOOK_TIMEOUT_MS: int('BOT_WEBHOOK_TIMEOUT_MS', 100, 600_000).prefault('10000'),
+  BOT_WEBHOOK_ALLOW_PRIVATE: bool('BOT_WEBHOOK_ALLOW_PRIVATE').prefault('false'),
+  QUEUE_WORKERS: bool('QUEUE_WORKERS').prefault('true'),
+  QUEUE_CONCURRENCY: int('QUEUE_CONCURRENCY', 1, 1000).prefault('10'),
+  QUEUE_LEASE_MS: int('QUEUE_LEASE_MS', 1000).prefault('30000'),
+  QUEUE_POLL_MS: int('QUEUE_POLL_MS', 10).prefault('1000'),
+  QUEUE_RETENTION_MS: int('QUEUE_RETENTION_MS', 0).prefault(String(7 * 24 * 3600_000)),
+  SYNC_WAKE_MAX_DELAY_MS: int('SYNC_WAKE_MAX_DELAY_MS', 0, 5000).prefault('250'),
 });
 
 /** Raw environment input accepted by {@link envSchema}. */
@@ -161,6 +170,15 @@ export const OPTION_DOCS: Record<keyof EnvInput, string> = {
   RUNTIME_STREAM_MAX_PER_CREDENTIAL: 'Event streams and long-polls one credential (runtime token, access token, session) may hold open at once; one more answers 429.',
   RUNTIME_BOOTSTRAP_KEY: 'Key for `x-kozmos-bootstrap-key` on admin token rotate/revoke (unset: only admin sessions; 503 for the header).',
   RUNTIME_ALLOW_DIRECT_TOKEN_ISSUE: 'Allow `POST /api/runtime/token` (direct issue without an invite).',
+  BOT_JWT_TTL_S: 'Lifetime of the bot endpoints\' JWTs (`POST /_server-session`), seconds (the original\'s 24 h).',
+  BOT_WEBHOOK_TIMEOUT_MS: 'Longest wait for an `http(s)://` bot command\'s webhook to answer, milliseconds.',
+  BOT_WEBHOOK_ALLOW_PRIVATE: 'Let `http(s)://` bot commands reach loopback, private and link-local addresses (refused by default).',
+  QUEUE_WORKERS: 'Run the job queue\'s workers inside `orrery start` (`false`: only `orrery worker` processes run jobs).',
+  QUEUE_CONCURRENCY: 'Jobs of one type a process runs at once.',
+  QUEUE_LEASE_MS: 'A running job\'s lease, milliseconds: a worker that stops renewing it (it died) loses the job to another after this long. At least twice `QUEUE_POLL_MS`.',
+  QUEUE_POLL_MS: 'How often workers look for jobs enqueued by other processes and renew their leases, milliseconds (jobs enqueued in the same process start at once).',
+  QUEUE_RETENTION_MS: 'Finished jobs (completed, failed, cancelled) are deleted this long after they finish, milliseconds (default 7 days).',
+  SYNC_WAKE_MAX_DELAY_MS: 'Longest a woken Matrix `/sync` long-poll is held while the server is busy, so that a room in full flow is answered in fewer, fuller batches, milliseconds (0: never held; an idle server answers at once).',
 };
 
 export { SERVER_NAME_RE };

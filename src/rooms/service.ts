@@ -12,6 +12,7 @@ import { createRoomFanout, type RoomFanout, type RoomWatcher } from './fanout.ts
 import { createHistory } from './history.ts';
 import { createMembership, type CreateRoomInput } from './membership.ts';
 import { createPresence } from './presence.ts';
+import { createWakePacer } from './wake-pacer.ts';
 import { storedEvent, toEvent, type RoomsContext } from './room-events.ts';
 import type { EventPosition, InsertOptions, NewEventRow, RoomsStore } from './store.ts';
 import { createSync } from './sync.ts';
@@ -28,7 +29,12 @@ export interface RoomsDeps {
   serverName: string;
   /** How long a user stays present after their last activity, ms (runtime `presenceWindowMs`). */
   presenceWindowMs: number;
+  /** Longest a woken `/sync` is held while the process is busy, ms (SYNC_WAKE_MAX_DELAY_MS; 0: never). */
+  syncWakeMaxDelayMs?: number;
 }
+
+/** Default of {@link RoomsDeps.syncWakeMaxDelayMs}. */
+export const DEFAULT_SYNC_WAKE_MAX_DELAY_MS = 250;
 
 /** Local part of the server's own user, which creates the shared room. */
 export const SYSTEM_LOCALPART = 'orrery';
@@ -64,7 +70,8 @@ export function createRoomsService(deps: RoomsDeps) {
   const history = createHistory(ctx);
   const updates = createUpdates(ctx);
   const presence = createPresence(ctx, deps.presenceWindowMs);
-  const sync = createSync(ctx, { updates, presence });
+  const pacer = createWakePacer({ maxDelayMs: deps.syncWakeMaxDelayMs ?? DEFAULT_SYNC_WAKE_MAX_DELAY_MS });
+  const sync = createSync(ctx, { updates, presence, pacer });
 
   // One fan-out per (room, event types), shared by every watcher of it. Created synchronously on first
   // use, so watchers arriving in the same turn share one (a `??=` around an `await` once built one per

@@ -91,6 +91,13 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
     findEventByTxn: (sender: string, txnId: string) => findEventByTxn(db, sender, txnId),
     roomExists: async (room_id: string) => (await db.selectFrom('rooms').select('room_id').where('room_id', '=', room_id).executeTakeFirst()) !== undefined,
     /** The newest stream position (0 when there are no events). */
+    /** Both stream heads in one read (every `/sync` starts with them): the events' and the room updates'. */
+    streamHeads: async () => {
+      const row = (
+        await sql<{ events: number | string | null; updates: number | string | null }>`select (select max(stream_ordering) from events) as events, (select max(stream_id) from room_updates) as updates`.execute(db)
+      ).rows[0];
+      return { events: Number(row?.events ?? 0), updates: Number(row?.updates ?? 0) };
+    },
     maxStreamOrdering: async () => Number((await db.selectFrom('events').select((eb) => eb.fn.max('stream_ordering').as('m')).executeTakeFirst())?.m ?? 0),
     findEvent: (event_id: string) => db.selectFrom('events').selectAll().where('event_id', '=', event_id).executeTakeFirst(),
     /** Current state events of a room, optionally of one type. */
@@ -192,7 +199,6 @@ export function createRoomsStore(db: Kysely<Database>, dialect: Dialect) {
           .where('membership', '=', membership)
           .executeTakeFirst())?.n ?? 0,
       ),
-    /** Events of `type` sent by others after position `after` in a room (unread counts). */
     /** Events of `type` sent by others after position `after` in a room, counted up to `cap` (unread counts). */
     countEventsAfter: async (room_id: string, type: string, after: number, not_sender: string, cap: number) =>
       Number(

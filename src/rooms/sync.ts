@@ -11,6 +11,8 @@ import type { createPresence } from './presence.ts';
 import { MAX_UNREAD_COUNT } from './authoring.ts';
 import { waitOnBus } from './event-bus.ts';
 import { toEvent, type RoomsContext } from './room-events.ts';
+import { createRecentTimeline } from './recent-timeline.ts';
+import type { WakePacer } from './wake-pacer.ts';
 import type { BasicEvent, JoinedRoomSync, PresenceView, RoomEvent, StrippedStateEvent, SyncOptions, SyncPosition, SyncResult } from './types.ts';
 
 /** Timeline events per room when the filter names no limit. */
@@ -21,9 +23,10 @@ const INVITE_STATE_TYPES = new Set(['m.room.create', 'm.room.name', 'm.room.avat
 const stripped = (e: RoomEvent): StrippedStateEvent => ({ type: e.type, state_key: e.state_key ?? '', sender: e.sender, content: e.content });
 
 /** Builds the sync part of the rooms service. */
-export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeof createUpdates>; presence: ReturnType<typeof createPresence> }) {
+export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeof createUpdates>; presence: ReturnType<typeof createPresence>; pacer?: WakePacer }) {
   const { store, updates: updatesStore, bus } = ctx;
   const { updates, presence } = parts;
+  const recent = createRecentTimeline({ store, subscribe: (listener) => bus.subscribe(listener) });
 
   /**
    * A joined room's part of a sync. `fresh`: the user was not joined at `since` (the room is new to
@@ -32,7 +35,12 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
    */
   async function joinedRoom(room_id: string, user_id: string, since: SyncPosition | undefined, upto: SyncPosition, limit: number, flags: { fresh: boolean; fullState: boolean }, updateRows: Map<string, Set<string>>): Promise<JoinedRoomSync | null> {
     const incremental = since !== undefined && !flags.fresh;
-    const page = (await store.timelinePage(room_id, 'b', upto.events, incremental ? since.events : undefined, limit + 1)).map(toEvent);
+    // Newest first, one more than the limit (to know whether it is `limited`); from memory when the
+    // room's recent window reaches back to `since` (a busy room's syncs then read nothing each).
+    const sinceEvents = since?.events ?? 0;
+    const recentView = incremental ? await recent.view(room_id, sinceEvents, upto.events) : undefined;
+    const fromMemory = recentView && sinceEvents >= recentView.start ? recentView.events.filter((e) => e.stream_ordering > sinceEvents) : undefined;
+    const page = fromMemory ? fromMemory.slice(-(limit + 1)).reverse() : (await store.timelinePage(room_id, 'b', upto.events, incremental ? sinceEvents : undefined, limit + 1)).map(toEvent);
     const limited = page.length > limit;
     const timeline = page.slice(0, limit).reverse();
     const changed = updateRows.get(room_id);
@@ -42,8 +50,11 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
     if (!incremental || flags.fullState) {
       state = (await store.currentState(room_id)).map(toEvent).filter((e) => !timelineIds.has(e.event_id));
     } else if (limited) {
-      // State that changed in the gap between `since` and the timeline's start.
-      state = (await store.currentStateBetween(room_id, since.events, timeline[0]?.stream_ordering ?? upto.events)).map(toEvent);
+      // State that changed in the gap between `since` and the timeline's start (none, when the
+      // gap is in memory and holds no state event).
+      const gapStart = timeline[0]?.stream_ordering ?? upto.events;
+      const gapHasState = !fromMemory || fromMemory.some((e) => e.state_key !== undefined && e.stream_ordering < gapStart);
+      if (gapHasState) state = (await store.currentStateBetween(room_id, sinceEvents, gapStart)).map(toEvent);
     }
     const kinds = incremental ? { typing: changed?.has('typing') ?? false, receipts: changed?.has('receipt') ?? false } : { typing: true, receipts: true };
     const ephemeral = kinds.typing || kinds.receipts ? await updates.ephemeral(room_id, user_id, kinds) : [];
@@ -53,6 +64,7 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       if (content) account_data.push({ type, content });
     }
     const readAt = await updates.readPosition(room_id, user_id);
+    const unread = recentView ? unreadInMemory(recentView, readAt, user_id) : undefined;
     return {
       timeline,
       limited,
@@ -60,8 +72,22 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       state,
       ephemeral,
       account_data,
-      notification_count: await store.countEventsAfter(room_id, 'm.room.message', readAt, user_id, MAX_UNREAD_COUNT),
+      notification_count: unread ?? (await store.countEventsAfter(room_id, 'm.room.message', readAt, user_id, MAX_UNREAD_COUNT)),
     };
+  }
+
+  /**
+   * Messages from others after `readAt`, capped at MAX_UNREAD_COUNT, from a room's recent window;
+   * `undefined` when the window does not reach back far enough to tell.
+   */
+  function unreadInMemory(view: { start: number; events: readonly RoomEvent[] }, readAt: number, user_id: string): number | undefined {
+    let n = 0;
+    for (let i = view.events.length - 1; i >= 0; i--) {
+      const e = view.events[i]!;
+      if (e.stream_ordering <= readAt) return n;
+      if (e.type === 'm.room.message' && e.sender !== user_id && ++n >= MAX_UNREAD_COUNT) return n;
+    }
+    return readAt >= view.start ? n : undefined;
   }
 
   async function roomAccountDataTypes(room_id: string, user_id: string, since: SyncPosition | undefined, upto: SyncPosition): Promise<string[]> {
@@ -89,7 +115,7 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
   const sync = {
     /** The positions a sync started now would end at. */
     async currentPosition(): Promise<SyncPosition> {
-      return { events: await store.maxStreamOrdering(), updates: await updatesStore.maxUpdateId() };
+      return store.streamHeads();
     },
 
     /**
@@ -106,7 +132,9 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       const joinedIds = memberships.filter((m) => m.membership === 'join').map((m) => m.room_id);
       const memberSets = await Promise.all(joinedIds.map(joinedMembersOf));
       const coMembers = { has: (u: string) => memberSets.some((set) => set.has(u)) };
-      const updateRows = await updatesStore.updatesBetween({ user_id, room_ids: joinedIds, presence_rooms: joinedIds, after: since?.updates ?? 0, upto: upto.updates });
+      // Nothing on the updates stream since `since` (a message-only wake): nothing to read.
+      const updateRows =
+        (since?.updates ?? 0) >= upto.updates ? [] : await updatesStore.updatesBetween({ user_id, room_ids: joinedIds, presence_rooms: joinedIds, after: since?.updates ?? 0, upto: upto.updates });
       const changedByRoom = new Map<string, Set<string>>();
       for (const r of updateRows) if (r.room_id) (changedByRoom.get(r.room_id) ?? changedByRoom.set(r.room_id, new Set()).get(r.room_id)!).add(r.kind);
 
@@ -151,6 +179,15 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
       return result;
     },
 
+    /**
+     * Resolves when a long-poll that continues from a token should compute its answer: at once when
+     * the process is not busy, otherwise after a short hold shared by every sync arriving meanwhile
+     * (wake-pacer.ts), so that a room in full flow is answered in fewer, fuller batches.
+     */
+    async paceSync(signal?: AbortSignal): Promise<void> {
+      await parts.pacer?.settle(signal);
+    },
+
     /** True when a sync result has nothing for the client (a long-poll keeps waiting). */
     isEmpty(r: SyncResult): boolean {
       return r.join.size === 0 && r.invite.size === 0 && r.leave.size === 0 && r.account_data.length === 0 && r.presence.length === 0;
@@ -162,8 +199,8 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
      * `from`, also at once when anything was stored after it before the wait began (a notification
      * published between the caller's read and this subscription is not lost).
      */
-    waitForSync(user_id: string, wake: SyncResult['wake'], timeoutMs: number, signal?: AbortSignal, from?: SyncPosition): Promise<boolean> {
-      return waitOnBus(
+    async waitForSync(user_id: string, wake: SyncResult['wake'], timeoutMs: number, signal?: AbortSignal, from?: SyncPosition): Promise<boolean> {
+      const woken = await waitOnBus(
         bus,
         (n) =>
           (n.kind === 'event' && (wake.rooms.has(n.room_id) || (n.type === 'm.room.member' && n.state_key === user_id))) ||
@@ -179,6 +216,7 @@ export function createSync(ctx: RoomsContext, parts: { updates: ReturnType<typeo
               () => undefined,
             )),
       );
+      return woken;
     },
   };
   return sync;

@@ -41,8 +41,6 @@ export function createUpdatesStore(db: Kysely<Database>, dialect: Dialect) {
         return Number(r.stream_id);
       });
     },
-    /** The newest update position (0 when none). */
-    maxUpdateId: async () => Number((await db.selectFrom('room_updates').select((eb) => eb.fn.max('stream_id').as('m')).executeTakeFirst())?.m ?? 0),
     /**
      * Updates with `after < stream_id <= upto`: of `user_id` itself (account data: global and per
      * room), or in `room_ids` (receipts, typing), or presence of the joined members of `presence_rooms`.

@@ -18,10 +18,11 @@ import type { Principal } from '../accounts/types.ts';
 
 /**
  * Who may call a route: anyone; a signed-in user (session, access token or JWT); an admin; a
- * runtime token (a principal `via: 'runtime_token'`, whichever module resolved it); or a user or a
- * runtime token.
+ * runtime token (a principal `via: 'runtime_token'`, whichever module resolved it); a user or a
+ * runtime token; or a bot JWT (`bot_jwt`: the bot endpoints' own token, in `Authorization` with or
+ * without `Bearer `, refused with the original's strings — docs/bot-runner.md "JWT").
  */
-export type AuthRequirement = 'public' | 'user' | 'admin' | 'runtime' | 'runtime_or_user';
+export type AuthRequirement = 'public' | 'user' | 'admin' | 'runtime' | 'runtime_or_user' | 'bot_jwt';
 
 /** Name of the web session cookie. */
 export const SESSION_COOKIE = 'orrery_session';
@@ -36,6 +37,8 @@ declare module 'fastify' {
     principal: Principal | null;
     /** Why a presented credential was refused (e.g. `token expired`), for the enforcing hook. */
     authError: DomainError | null;
+    /** `bot_jwt` routes: the verified token's `user` claim (its account may not exist: `principal` is then null). */
+    botJwtUser: string | null;
   }
   interface FastifyContextConfig {
     /** Who may call the route (default `public`). */
@@ -89,6 +92,7 @@ export const authPlugin = fp(
     const { accounts } = opts;
     app.decorateRequest('principal', null);
     app.decorateRequest('authError', null);
+    app.decorateRequest('botJwtUser', null);
 
     app.decorate('setSessionCookie', function setSessionCookie(reply: FastifyReply, value: string, expiresAt: number) {
       reply.setCookie(SESSION_COOKIE, value, {
@@ -120,6 +124,19 @@ export const authPlugin = fp(
 
     app.addHook('onRequest', async function resolvePrincipal(request) {
       const requirement = request.routeOptions.config?.auth;
+      const authorization = request.headers.authorization;
+      if (requirement === 'bot_jwt' && typeof authorization === 'string' && authorization.trim()) {
+        // The original removed the literal prefix with a string replace: a bare token works too.
+        try {
+          const claims = await accounts.verifyBotJwt(authorization.trim().replace(/^Bearer\s+/i, ''));
+          request.botJwtUser = claims.userId;
+          request.principal = claims.user ? { user: claims.user, via: 'bot_jwt' } : null;
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          request.authError = error;
+        }
+        return;
+      }
       if (requirement === undefined || requirement === 'public') {
         // Public routes still learn who is calling when it is cheap (cookie or bearer), for rate limits and CSRF.
         if (!bearerOf(request) && !request.cookies?.[SESSION_COOKIE]) return;
@@ -144,6 +161,13 @@ export const authPlugin = fp(
       const config = request.routeOptions.config;
       const requirement = config?.auth ?? 'public';
       if (requirement === 'public') return;
+      if (requirement === 'bot_jwt') {
+        const header = request.headers.authorization;
+        if (typeof header !== 'string' || !header.trim()) throw new DomainError(AccountErrors.jwtMissingHeader);
+        if (request.authError) throw request.authError;
+        if (!request.botJwtUser) throw new DomainError(AccountErrors.jwtInvalid);
+        return;
+      }
       const errors = config?.authErrors ?? { missing: AccountErrors.unauthorized, invalid: AccountErrors.unauthorized };
       const presented = bearerOf(request) !== undefined || Boolean(request.cookies?.[SESSION_COOKIE]);
       if (!presented) throw new DomainError(errors.missing);

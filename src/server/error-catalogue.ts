@@ -7,6 +7,8 @@ import { AccountErrors } from '../accounts/errors.ts';
 import { RoomErrors } from '../rooms/errors.ts';
 import { RuntimeErrors } from '../runtime/errors.ts';
 import { MatrixErrors } from '../matrix/errors.ts';
+import { BotErrors } from '../bots/errors.ts';
+import { QueueErrors } from '../queue/admin-routes.ts';
 
 /** All catalogue entries, by module. */
 export const ERROR_CATALOGUE: Record<string, Record<string, ErrorSpec>> = {
@@ -15,4 +17,6 @@ export const ERROR_CATALOGUE: Record<string, Record<string, ErrorSpec>> = {
   rooms: RoomErrors,
   runtime: RuntimeErrors,
   matrix: MatrixErrors,
+  bots: BotErrors,
+  queue: QueueErrors,
 };

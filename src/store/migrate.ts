@@ -9,6 +9,8 @@ import * as m000002 from './migrations/000002-rooms-runtime.ts';
 import * as m000003 from './migrations/000003-events-dedupe-key.ts';
 import * as m000004 from './migrations/000004-auth-pending.ts';
 import * as m000005 from './migrations/000005-matrix.ts';
+import * as m000006 from './migrations/000006-queue.ts';
+import * as m000007 from './migrations/000007-bots.ts';
 
 /** Every migration in order; append, never edit. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +19,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '000003-events-dedupe-key': m000003,
   '000004-auth-pending': m000004,
   '000005-matrix': m000005,
+  '000006-queue': m000006,
+  '000007-bots': m000007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

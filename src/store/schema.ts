@@ -176,4 +176,38 @@ export interface Database {
   room_forgotten: RoomForgottenTable;
   matrix_filters: MatrixFiltersTable;
   openid_tokens: OpenidTokensTable;
+  // queue tables (000006-queue) go here
+  /** `queue_jobs` (queue): one row per job; times in ms since the epoch, `payload`/`result` JSON text. */
+  queue_jobs: {
+    id: Generated<number>;
+    type: string;
+    payload: string;
+    /** Dedupe key (unique), or null. */
+    job_key: string | null;
+    /** Concurrency group, or null. */
+    group_key: string | null;
+    /** Higher runs first. */
+    priority: number;
+    /** `queued | running | completed | failed | cancelled`. */
+    state: string;
+    attempts: number;
+    max_attempts: number;
+    timeout_ms: number;
+    run_at: number;
+    created_at: number;
+    started_at: number | null;
+    finished_at: number | null;
+    /** Fences one attempt: renewals and verdicts must present it. */
+    lease_token: string | null;
+    /** The worker holding the lease (an embedded worker id or a Graphile Worker id). */
+    lease_owner: string | null;
+    lease_expires_at: number | null;
+    result: string | null;
+    error: string | null;
+  };
+  // bot tables (000007-bots) go here
+  /** `bot_registrations` (bots): `id` a uuid; `username` the Matrix user id; `is_global` 0/1; `created_at` ms. */
+  bot_registrations: { id: string; username: string; is_global: number; created_at: number };
+  /** `bot_commands` (bots): `bot_id` → bot_registrations (cascade); `command_filter` JSON text; `command_key` unique per bot; `created_at` ms. */
+  bot_commands: { id: string; bot_id: string; command: string; command_filter: string; command_key: string; created_at: number };
 }

@@ -97,6 +97,29 @@ describe('orrery CLI', () => {
     assert.match(list.stdout, /@root:localhost admin/);
   });
 
+  test('bots register: a registration and its commands in one step, idempotent; bad input exits 1 with one line', async () => {
+    const env = await childEnv();
+    assert.equal(run(['admin', 'create-user', 'alice', '--password', 'password-alice'], env).status, 0);
+    const first = run(['bots', 'register', 'alice', '--command', '!echo=echo', '--command', '/weather (\\w+)/i=help'], env);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /^registration [0-9a-f-]{36} for @alice:localhost: created; webhook secret [0-9a-f]{64}$/m);
+    assert.match(first.stdout, /^command [0-9a-f-]{36} !echo → echo: added$/m);
+    assert.match(first.stdout, /^command [0-9a-f-]{36} \/weather \(\\w\+\)\/i → help: added$/m);
+    const again = run(['bots', 'register', 'alice', '--command', '!echo=echo'], env);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /for @alice:localhost: already there/);
+    assert.match(again.stdout, /!echo → echo: already there/);
+    const global = run(['bots', 'register', 'alice', '--global'], env);
+    assert.equal(global.status, 1);
+    assert.match(global.stderr.trim(), /^orrery: .*admin/);
+    const bad = run(['bots', 'register', 'alice', '--command', '!echo=rm'], env);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr.trim(), /^orrery: "!echo=rm" is not <trigger>=<command>/);
+    const nobody = run(['bots', 'register', 'nobody', '--command', '!echo=echo'], env);
+    assert.equal(nobody.status, 1);
+    assert.equal(nobody.stderr.trim().split('\n').length, 1);
+  });
+
   test('an account made by `admin create-user` can post at once (regression: the CLI assembled its own services and never joined it to the shared space: 403 ORR_ROOMS_NOT_JOINED)', async () => {
     const env = await childEnv({ PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
     const created = run(['admin', 'create-user', 'bob', '--password', 'password-bob'], env);

@@ -14,9 +14,9 @@ import { startTestApp, type TestApp } from '../helpers/server.ts';
 import { linkedUser } from '../runtime/helpers.ts';
 
 /** Who may call a route, as the test expects it (independently of what the route declares). */
-type Access = 'public' | 'user' | 'admin' | 'runtime' | 'runtime_or_user' | 'admin_or_bootstrap' | 'gone';
-type Caller = 'anonymous' | 'session' | 'access_token' | 'jwt' | 'runtime_token' | 'admin_session';
-const CALLERS: Caller[] = ['anonymous', 'session', 'access_token', 'jwt', 'runtime_token', 'admin_session'];
+type Access = 'public' | 'user' | 'admin' | 'runtime' | 'runtime_or_user' | 'admin_or_bootstrap' | 'gone' | 'bot_jwt';
+type Caller = 'anonymous' | 'session' | 'access_token' | 'jwt' | 'runtime_token' | 'admin_session' | 'bot_jwt';
+const CALLERS: Caller[] = ['anonymous', 'session', 'access_token', 'jwt', 'runtime_token', 'admin_session', 'bot_jwt'];
 
 /** Every API route and who may call it. HEAD routes follow their GET. */
 const EXPECTED: Record<string, Access> = {
@@ -53,6 +53,24 @@ const EXPECTED: Record<string, Access> = {
   'GET /.well-known/matrix/client': 'public',
   // The token is the query's `access_token` (an OpenID token), checked by the handler: 400 without one.
   'GET /_matrix/federation/v1/openid/userinfo': 'public',
+  // The bot endpoints (docs/bot-runner.md): the session exchange takes an OpenID token or a web
+  // session (400 without either); the others take only the bot JWT it issues.
+  'POST /_server-session': 'public',
+  'POST /_bot-registration': 'bot_jwt',
+  'GET /_bot-registrations': 'bot_jwt',
+  'DELETE /_bot-registration': 'bot_jwt',
+  'POST /_bot-commands': 'bot_jwt',
+  'GET /_bot-commands': 'bot_jwt',
+  'DELETE /_bot-commands': 'bot_jwt',
+  'POST /_run-command': 'bot_jwt',
+  'DELETE /_job': 'bot_jwt',
+  // Monitoring: Orrery's admins (the original used a separate monitoring credential).
+  'GET /_queue-status': 'admin',
+  // The UI's Bots and Queue pages (docs/bot-runner.md "UI"): the caller's bot jobs; the queue's admin API.
+  'GET /api/bots/jobs': 'user',
+  'GET /api/admin/queue': 'admin',
+  'POST /api/admin/queue/jobs/:id/retry': 'admin',
+  'POST /api/admin/queue/jobs/:id/cancel': 'admin',
 };
 
 /**
@@ -136,13 +154,15 @@ const LEAVES_ROOM = new Set(MATRIX_PREFIXES.map((p) => `POST ${p}/rooms/:roomId/
 
 /** Which callers get in (anything but 401/403), per access class; the others get 401 or 403 as noted. */
 const OUTCOME: Record<Access, Record<Caller, 'ok' | 401 | 403 | 410>> = {
-  public: { anonymous: 'ok', session: 'ok', access_token: 'ok', jwt: 'ok', runtime_token: 'ok', admin_session: 'ok' },
-  user: { anonymous: 401, session: 'ok', access_token: 'ok', jwt: 'ok', runtime_token: 401, admin_session: 'ok' },
-  admin: { anonymous: 401, session: 403, access_token: 403, jwt: 403, runtime_token: 401, admin_session: 'ok' },
-  runtime: { anonymous: 401, session: 401, access_token: 401, jwt: 401, runtime_token: 'ok', admin_session: 401 },
-  runtime_or_user: { anonymous: 401, session: 'ok', access_token: 'ok', jwt: 'ok', runtime_token: 'ok', admin_session: 'ok' },
-  admin_or_bootstrap: { anonymous: 401, session: 403, access_token: 403, jwt: 403, runtime_token: 401, admin_session: 'ok' },
-  gone: { anonymous: 410, session: 410, access_token: 410, jwt: 410, runtime_token: 410, admin_session: 410 },
+  public: { anonymous: 'ok', session: 'ok', access_token: 'ok', jwt: 'ok', runtime_token: 'ok', admin_session: 'ok', bot_jwt: 'ok' },
+  user: { anonymous: 401, session: 'ok', access_token: 'ok', jwt: 'ok', runtime_token: 401, admin_session: 'ok', bot_jwt: 401 },
+  admin: { anonymous: 401, session: 403, access_token: 403, jwt: 403, runtime_token: 401, admin_session: 'ok', bot_jwt: 401 },
+  runtime: { anonymous: 401, session: 401, access_token: 401, jwt: 401, runtime_token: 'ok', admin_session: 401, bot_jwt: 401 },
+  runtime_or_user: { anonymous: 401, session: 'ok', access_token: 'ok', jwt: 'ok', runtime_token: 'ok', admin_session: 'ok', bot_jwt: 401 },
+  admin_or_bootstrap: { anonymous: 401, session: 403, access_token: 403, jwt: 403, runtime_token: 401, admin_session: 'ok', bot_jwt: 401 },
+  gone: { anonymous: 410, session: 410, access_token: 410, jwt: 410, runtime_token: 410, admin_session: 410, bot_jwt: 410 },
+  // The bot JWT only, whatever else the caller holds (a session, an API JWT of another key: 401).
+  bot_jwt: { anonymous: 401, session: 401, access_token: 401, jwt: 401, runtime_token: 401, admin_session: 401, bot_jwt: 'ok' },
 };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -188,10 +208,17 @@ function bodyOf(url: string): Record<string, unknown> {
   return /^\/_matrix\/client\/(v3|r0)\/register$/.test(url) ? { auth: { type: 'm.login.dummy' } } : {};
 }
 
-/** A CSRF refusal, on the platform surface (`code`) or the Matrix one (`errcode` + the same message). */
+const CSRF_MESSAGE = 'missing or invalid csrf token';
+/** A CSRF refusal, on the platform surface (`code`), the Matrix one (`errcode` + the same message) or the bot endpoints' (`errors: [message]`). */
 function isCsrfRefusal(res: { status: number; body: any }): boolean {
   if (res.status !== 403) return false;
-  return res.body?.code === 'ORR_AUTH_CSRF' || (res.body?.errcode === 'M_FORBIDDEN' && res.body?.error === 'missing or invalid csrf token');
+  return res.body?.code === 'ORR_AUTH_CSRF' || (res.body?.errcode === 'M_FORBIDDEN' && res.body?.error === CSRF_MESSAGE) || res.body?.errors?.[0] === CSRF_MESSAGE;
+}
+
+/** The error string of a refusal: `error` on most surfaces, the first of `errors` on the bot endpoints (the original's string array). */
+function errorStringOf(body: any): string | undefined {
+  if (typeof body?.error === 'string') return body.error;
+  return Array.isArray(body?.errors) && typeof body.errors[0] === 'string' ? body.errors[0] : undefined;
 }
 
 describe('every route × every kind of caller', () => {
@@ -229,12 +256,28 @@ describe('every route × every kind of caller', () => {
         client = t.client();
         await client.post('/api/auth/login', { username: 'admin', password: 'password-admin' });
         break;
+      case 'bot_jwt': {
+        // Set up with a session, then call with nothing but the bot JWT (raw, as the original's scripts).
+        client = t.client();
+        await client.register(`botjwt${k}`);
+        const ctx = await setUp(client, kind);
+        const { token } = await t.orrery.services.accounts.issueBotJwt(ctx.userId);
+        const botClient = t.client();
+        const req = botClient.req.bind(botClient);
+        botClient.req = (method, path, body, headers = {}) => req(method, path, body, { authorization: token, ...headers });
+        return { client: botClient, ctx };
+      }
     }
+    return { client, ctx: await setUp(client, kind) };
+  }
+
+  /** The caller's own room holding one event. */
+  async function setUp(client: Client, kind: Caller): Promise<CallerContext> {
     const userId = (await client.get('/_matrix/client/v3/account/whoami')).body.user_id as string;
     const roomId = (await client.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' })).body.room_id as string;
     const sent = await client.req('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/setup`, { msgtype: 'm.text', body: 'hello' });
     assert.equal(sent.status, 200, `${kind} setup: ${JSON.stringify(sent.body)}`);
-    return { client, ctx: { userId, roomId, eventId: sent.body.event_id as string } };
+    return { userId, roomId, eventId: sent.body.event_id as string };
   }
 
   /** A fresh set of callers. */
@@ -301,7 +344,7 @@ describe('every route × every kind of caller', () => {
           if (got >= 500) failures.push(`${r.method} ${r.url} as ${caller}: ${got} ${JSON.stringify(res.body)}`);
           else if (expected === 'ok' ? got === 401 || got === 403 : got !== expected) {
             failures.push(`${r.method} ${r.url} as ${caller}: ${got}, expected ${expected}`);
-          } else if (expected !== 'ok' && r.method !== 'HEAD' && typeof res.body?.error !== 'string') {
+          } else if (expected !== 'ok' && r.method !== 'HEAD' && errorStringOf(res.body) === undefined) {
             failures.push(`${r.method} ${r.url} as ${caller}: ${got} without an error string`);
           }
           if (expected === 'ok' && ENDS_CREDENTIAL.has(key) && caller !== 'anonymous') callers[caller] = await makeCaller(caller);

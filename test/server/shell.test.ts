@@ -19,7 +19,7 @@ describe('server shell', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.status, 'ok');
     assert.equal(r.body.mode, 'runtime');
-    assert.deepEqual(r.body.modules, ['accounts', 'runtime', 'matrix', 'web']);
+    assert.deepEqual(r.body.modules, ['accounts', 'runtime', 'matrix', 'bots', 'web']);
     assert.match(r.body.version, /^\d+\.\d+\.\d+/);
     assert.equal(typeof r.body.uptime_s, 'number');
     // PostgreSQL adds the cross-instance event bus (LISTEN connection) as a dependency.

@@ -14,6 +14,8 @@ import { ClaimPage } from './pages/claim-page.tsx';
 import { ManualPage } from './pages/manual-page.tsx';
 import { NoRoomChosen, RoomsPage } from './pages/rooms-page.tsx';
 import { RoomView } from './pages/rooms/room-view.tsx';
+import { BotsPage } from './pages/bots-page.tsx';
+import { QueuePage } from './pages/queue-page.tsx';
 
 function RequireUser({ children }: { children: React.ReactNode }) {
   const { user, loading } = useSession();
@@ -45,10 +47,11 @@ export function App() {
         </Route>
         <Route path="runtime" element={<RuntimeConnectPage />} />
         <Route path="runtime/connect" element={<ClaimPage />} />
-        <Route path="bots" element={<SectionPage title="Bots" text="Bot registrations and commands." />} />
+        <Route path="bots" element={<BotsPage />} />
         <Route path="agents" element={<SectionPage title="Agents" text="Agents, skills, runs and the debugger." />} />
-        <Route path="queue" element={<SectionPage title="Queue" text="Durable jobs and their states." />} />
+        <Route path="queue" element={<Navigate to="/admin/queue" replace />} />
         <Route path="admin" element={<AdminPage />} />
+        <Route path="admin/queue" element={<QueuePage />} />
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>

@@ -10,7 +10,6 @@ const SECTIONS = [
   { to: '/runtime', label: 'Runtime connect' },
   { to: '/bots', label: 'Bots' },
   { to: '/agents', label: 'Agents' },
-  { to: '/queue', label: 'Queue' },
 ];
 
 /** Layout of every signed-in page. */
@@ -34,9 +33,16 @@ export function Shell() {
               </li>
             ))}
             {user?.is_admin && (
-              <li>
-                <NavLink to="/admin">Admin</NavLink>
-              </li>
+              <>
+                <li>
+                  <NavLink to="/admin/queue">Queue</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/admin" end>
+                    Admin
+                  </NavLink>
+                </li>
+              </>
             )}
           </ul>
         </nav>

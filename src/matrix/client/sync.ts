@@ -126,8 +126,22 @@ export async function syncRoutes(app: FastifyInstance, deps: MatrixRouteDeps): P
         if (q.set_presence === 'unavailable') await rooms.setPresence(user.userId, 'unavailable', undefined);
         else await rooms.touchPresence(user.userId, request.principal!.via === 'runtime_token');
       }
-      let result = await rooms.computeSync(user.userId, options);
       const timeoutMs = Math.min(q.timeout ?? 0, MAX_SYNC_TIMEOUT_MS);
+      // A client that can wait (it continues from a token with a timeout) waits a moment more on a
+      // busy server (at most SYNC_WAKE_MAX_DELAY_MS, and never past its own timeout or its close).
+      if (since && timeoutMs > 0) {
+        const gone = new AbortController();
+        const onClose = () => gone.abort();
+        request.raw.once('close', onClose);
+        const cap = setTimeout(onClose, timeoutMs);
+        try {
+          await rooms.paceSync(gone.signal);
+        } finally {
+          clearTimeout(cap);
+          request.raw.off('close', onClose);
+        }
+      }
+      let result = await rooms.computeSync(user.userId, options);
       if (since && timeoutMs > 0 && rooms.isEmpty(result)) {
         const deadline = clock.now() + timeoutMs;
         const controller = new AbortController();

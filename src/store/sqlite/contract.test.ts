@@ -148,6 +148,32 @@ for (const driver of SQLITE_DRIVERS) {
       answer.errors = [unique, primaryKey, foreignKey, notNull].map((e) => (e as Error).message);
     });
 
+    it('a transaction that read first still writes when another connection writes the file meanwhile (begin immediate: two processes)', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'orrery-sqlite-'));
+      dirs.push(dir);
+      const a = openStore({ dataPath: dir, sqliteDriver: driver.name });
+      await migrateToLatest(a);
+      const b = openStore({ dataPath: dir, sqliteDriver: driver.name });
+      try {
+        // The other connection does not wait (a real second process waits up to busy_timeout).
+        await sql`pragma busy_timeout = 0`.execute(b.db);
+        let other: unknown;
+        await a.db.transaction().execute(async (trx) => {
+          await trx.selectFrom('users').select('user_id').execute();
+          // better-sqlite3 says SQLITE_BUSY, node:sqlite ERR_SQLITE_ERROR "database is locked".
+          other = await b.db.insertInto('users').values(user('other')).execute().then(() => 'written', (error: Error) => (/busy|locked/i.test(`${(error as { code?: string }).code} ${error.message}`) ? 'busy' : error.message));
+          await trx.insertInto('users').values(user('mine')).execute();
+        });
+        // Deferred `begin` let the other write in and then failed this one (SQLITE_BUSY_SNAPSHOT).
+        assert.equal(other, 'busy');
+        const rows = await a.db.selectFrom('users').select('localpart').where('localpart', 'in', ['mine', 'other']).execute();
+        assert.deepEqual(rows.map((r) => r.localpart), ['mine']);
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    });
+
     it('close is idempotent and the file opens again with its data', async () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'orrery-sqlite-'));
       dirs.push(dir);

@@ -39,7 +39,8 @@ export function chooseSqliteDriver(name?: SqliteDriverName): SqliteDriver {
 /**
  * Open `file` with `driver` (default: {@link chooseSqliteDriver}) in WAL mode with foreign keys on,
  * a 5000 ms busy timeout and `synchronous = NORMAL` (durable across a process crash; a power cut may
- * lose the last commits, never corrupt), with prepared statements cached.
+ * lose the last commits, never corrupt), with prepared statements cached and transactions begun
+ * `immediate` (safe with several processes on one file).
  * @throws Error when no driver is usable or SQLite cannot open the file.
  */
 export function openSqlite(file: string, driver: SqliteDriver = chooseSqliteDriver()): SqliteHandle {
@@ -62,7 +63,12 @@ const STATEMENT_CACHE_SIZE = 1000;
 function withStatementCache(handle: SqliteHandle): SqliteHandle {
   const cache = new Map<string, ReturnType<SqliteHandle['prepare']>>();
   return {
-    prepare(source) {
+    prepare(text) {
+      // Kysely opens every transaction with a plain (deferred) `begin`. With a second process on
+      // the file (`orrery bot-runner`, `orrery worker`), a deferred transaction that read before
+      // another process committed cannot then write: SQLITE_BUSY_SNAPSHOT at once, no retry. Taking
+      // the write lock at `begin` makes it wait its turn (busy_timeout) instead.
+      const source = text === 'begin' ? 'begin immediate' : text;
       let statement = cache.get(source);
       if (statement) {
         cache.delete(source);
