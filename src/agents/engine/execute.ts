@@ -1,0 +1,125 @@
+/**
+ * One skill call from start to answer: compile (cached), start at the APIEndpoint, wave to the end
+ * under a timeout and the caller's abort signal, post-process, and shape the HTTP answer the way
+ * SmythOS's agent runner does (research/smythos.md §2.6, §5.2): 200 with the result, 500 with
+ * `{...result, error, agentId, agentName}` when the result carries `error`, 404 for an unknown skill.
+ * Every component call is kept in the outcome for the run record.
+ */
+import { randomBytes } from 'node:crypto';
+import type { CompiledAgent } from './compile.ts';
+import { AgentRun, RunError, type CallTrace } from './run.ts';
+import type { EngineServices, RunRequest } from './types.ts';
+
+/** Per-run limits and identity. */
+export interface ExecuteOptions {
+  agent: CompiledAgent;
+  request: RunRequest;
+  services: EngineServices;
+  /** Agent variables with vault keys resolved; defaults to the definition's. */
+  variables?: Record<string, unknown>;
+  runId?: string;
+  /** The whole run's budget (ms); past it the run is killed and answers 504. Default 120 000. */
+  timeoutMs?: number;
+  /** Cancels the run (the caller went away, or a stop). */
+  signal?: AbortSignal;
+  /** Calls per component per run (SmythOS: 100). */
+  circularLimit?: number;
+  /** A forked Async branch: start at this component with this input instead of at an endpoint. */
+  fork?: { componentId: string; input: Record<string, unknown> };
+}
+
+/** How a run ended. */
+export type RunState = 'completed' | 'failed' | 'cancelled' | 'timeout';
+
+/** The answer and the record of a run. */
+export interface ExecuteOutcome {
+  runId: string;
+  status: number;
+  /** The response body. */
+  data: unknown;
+  state: RunState;
+  error: string | null;
+  /** Waves run. */
+  steps: number;
+  calls: CallTrace[];
+  startedAt: number;
+  endedAt: number;
+}
+
+/** A fresh run id: `run_` and 20 base32hex characters. */
+export function newRunId(): string {
+  return `run_${randomBytes(13).toString('hex').slice(0, 20)}`;
+}
+
+/**
+ * Run `options.request` against `options.agent`. Never throws for anything a request or a component
+ * can cause: failures are in the outcome.
+ */
+export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcome> {
+  const startedAt = Date.now();
+  const runId = options.runId ?? newRunId();
+  const controller = new AbortController();
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`Run timed out after ${timeoutMs} ms`));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  const run = new AgentRun(options.agent, options.request, options.services, {
+    runId,
+    variables: options.variables ?? options.agent.variables,
+    signal: controller.signal,
+    circularLimit: options.circularLimit ?? 100,
+    asyncMode: Boolean(options.fork),
+  });
+  controller.signal.addEventListener('abort', () => run.kill(timedOut ? 'timeout' : 'cancelled'), { once: true });
+  const finish = (status: number, data: unknown, state: RunState, error: string | null): ExecuteOutcome => {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    return { runId, status, data, state, error, steps: run.step, calls: run.calls, startedAt, endedAt: Date.now() };
+  };
+  const agentInfo = { agentId: options.agent.id, agentName: options.agent.name };
+  try {
+    const input = options.request.method.toUpperCase() === 'GET' ? options.request.query : options.request.body;
+    if (options.fork) run.activate(options.fork.componentId, options.fork.input, null);
+    else run.start(options.request.path, input);
+    const finalResult = await runUntilDone(run, controller.signal);
+    if (run.killed) {
+      const error = timedOut ? `Run timed out after ${timeoutMs} ms` : 'Agent killed';
+      return finish(timedOut ? 504 : 499, { error, ...agentInfo }, timedOut ? 'timeout' : 'cancelled', error);
+    }
+    if (run.circularLimitReached) {
+      const error = `Circular Calls Limit Reached on ${run.circularLimitReached}. Current circular limit is ${options.circularLimit ?? 100}`;
+      return finish(500, { error, ...agentInfo }, 'failed', error);
+    }
+    const data = await run.postProcess(finalResult);
+    const error = (data as { error?: unknown } | null)?.error;
+    if (data && typeof data === 'object' && !Array.isArray(data) && error) {
+      const message = typeof error === 'string' ? error : JSON.stringify(error);
+      return finish(500, { ...data, error, ...agentInfo }, 'failed', message);
+    }
+    return finish(200, data ?? null, 'completed', null);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const status = error instanceof RunError ? error.status : 500;
+    return finish(status, { error: message }, 'failed', message);
+  }
+}
+
+/** Waves until the result, or until the signal ends the run (a wave in flight is not awaited). */
+async function runUntilDone(run: AgentRun, signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted) return undefined;
+  let abort!: () => void;
+  const aborted = new Promise<undefined>((resolve) => {
+    abort = () => resolve(undefined);
+    signal.addEventListener('abort', abort, { once: true });
+  });
+  try {
+    return await Promise.race([run.runToEnd(), aborted]);
+  } finally {
+    signal.removeEventListener('abort', abort);
+  }
+}
