@@ -35,7 +35,7 @@ export type RunState = 'completed' | 'failed' | 'cancelled' | 'timeout';
 export interface ExecuteOutcome {
   runId: string;
   status: number;
-  /** The response body. */
+  /** The answer as SmythOS's engine gives it (`AgentProcess.run().data`); see {@link responseBody} for HTTP. */
   data: unknown;
   state: RunState;
   error: string | null;
@@ -81,7 +81,6 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
     options.signal?.removeEventListener('abort', onAbort);
     return { runId, status, data, state, error, steps: run.step, calls: run.calls, startedAt, endedAt: Date.now() };
   };
-  const agentInfo = { agentId: options.agent.id, agentName: options.agent.name };
   try {
     const input = options.request.method.toUpperCase() === 'GET' ? options.request.query : options.request.body;
     if (options.fork) run.activate(options.fork.componentId, options.fork.input, null);
@@ -89,17 +88,16 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
     const finalResult = await runUntilDone(run, controller.signal);
     if (run.killed) {
       const error = timedOut ? `Run timed out after ${timeoutMs} ms` : 'Agent killed';
-      return finish(timedOut ? 504 : 499, { error, ...agentInfo }, timedOut ? 'timeout' : 'cancelled', error);
+      return finish(timedOut ? 504 : 499, { error }, timedOut ? 'timeout' : 'cancelled', error);
     }
     if (run.circularLimitReached) {
       const error = `Circular Calls Limit Reached on ${run.circularLimitReached}. Current circular limit is ${options.circularLimit ?? 100}`;
-      return finish(500, { error, ...agentInfo }, 'failed', error);
+      return finish(500, { error }, 'failed', error);
     }
     const data = await run.postProcess(finalResult);
     const error = (data as { error?: unknown } | null)?.error;
     if (data && typeof data === 'object' && !Array.isArray(data) && error) {
-      const message = typeof error === 'string' ? error : JSON.stringify(error);
-      return finish(500, { ...data, error, ...agentInfo }, 'failed', message);
+      return finish(500, data, 'failed', typeof error === 'string' ? error : JSON.stringify(error));
     }
     return finish(200, data ?? null, 'completed', null);
   } catch (error) {
@@ -107,6 +105,16 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
     const status = error instanceof RunError ? error.status : 500;
     return finish(status, { error: message }, 'failed', message);
   }
+}
+
+/**
+ * The HTTP body for an outcome, as SmythOS's agent runner sends it (research §2.6): a failed run's
+ * object answer gains `agentId` and `agentName`; anything else is the data as is.
+ */
+export function responseBody(outcome: ExecuteOutcome, agent: { id: string; name: string }): unknown {
+  const data = outcome.data;
+  if (outcome.status >= 500 && data && typeof data === 'object' && !Array.isArray(data)) return { ...data, agentId: agent.id, agentName: agent.name };
+  return data;
 }
 
 /** Waves until the result, or until the signal ends the run (a wave in flight is not awaited). */
