@@ -143,7 +143,7 @@ async function multipart(body: unknown, input: Record<string, unknown>, config: 
   for (const [key, field] of Object.entries(fields)) {
     const value = rawValue(typeof field === 'boolean' ? String(field) : field, input);
     if (isBytes(value)) {
-      form.append(key, new Blob([value]), key);
+      form.append(key, new Blob([Buffer.from(value)]), key);
       continue;
     }
     const text = fill(value, input, config);
