@@ -1,0 +1,22 @@
+/**
+ * SmythOS's offline `Echo` model, as agents imported from SmythOS expect it: the reply is the user turn itself,
+ * unchanged (SRE `LLMManager/LLM.service/connectors/Echo.class.ts` answers with the first message of the request,
+ * which for its LLM components is the prompt; it adds no prompt enhancement and ignores any system prompt).
+ * Not the `echo` provider beside it, which prefixes `echo: ` for the Runtime Connect bot.
+ */
+import type { GenerateRequest, LlmProvider } from '../types.ts';
+
+/**
+ * The `Echo` model: `generate({input})` resolves to `input` exactly (no trimming, no prefix).
+ * Source: SRE `Echo.class.ts` `request()`; fixture `smyth/sre-echo-LLMPrompt.smyth` answers
+ * `Saying : Write a poem about flowers, the word Rose` for the prompt `Saying : {{Input}}`.
+ */
+export function createSmythEchoProvider(): LlmProvider {
+  return {
+    name: 'smyth-echo',
+    model: 'Echo',
+    async generate(request: GenerateRequest): Promise<string> {
+      return request.input;
+    },
+  };
+}
