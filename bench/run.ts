@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each against its ceiling, peer or target measured in the same
  * run, printed as Markdown for docs/PERFORMANCE.md. Arguments pick benches by name
- * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`, `matrix-wakeup`, `matrix-send`, `queue`, `bot-runner`); none runs all.
+ * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`, `matrix-wakeup`, `matrix-send`, `queue`, `bot-runner`, `agents`); none runs all.
  */
 import { machine } from './lib.ts';
 import { benchPlatform } from './platform.ts';
@@ -13,6 +13,7 @@ import { benchWakeup } from './matrix-wakeup.ts';
 import { benchSend } from './matrix-send.ts';
 import { benchQueue } from './queue.ts';
 import { benchBotRunner } from './bot-runner.ts';
+import { benchAgents } from './agents.ts';
 
 const pick = process.argv.slice(2);
 const want = (name: string) => pick.length === 0 || pick.includes(name);
@@ -111,4 +112,25 @@ if (want('bot-runner')) {
   for (const r of rows) console.log(`| ${r.database} | ${r.adapter} | ${r.triggers} | ${r.answered} | ${f(r.startP50)} | ${f(r.startP99)} | ${f(r.replyP50)} | ${f(r.replyP99)} |`);
   const embedded = rows.find((r) => r.adapter === 'embedded');
   if (embedded) console.log(`\ntarget trigger → reply p50 ≤ 50 ms on the embedded adapter: ${verdict(embedded.replyP50 <= 50)}\n`);
+}
+if (want('agents')) {
+  const { rows, perComponent, kind, unavailable } = await benchAgents();
+  console.log(`## (i) Agents: the same \`.smyth\` agent on SmythOS's engine (SRE) and on Orrery, in-process (generated agents: ${kind})\n`);
+  if (unavailable) console.log(`${unavailable}: SRE rows skipped.\n`);
+  console.log('| agent | components | engine | runs | median ms | p90 ms | CPU ms/run | same answer as SRE |\n|---|---:|---|---:|---:|---:|---:|---|');
+  for (const r of rows) {
+    console.log(r.skipped ? `| ${r.agent} | ${r.components} | ${r.engine} | skipped: ${r.skipped} | | | | |` : `| ${r.agent} | ${r.components} | ${r.engine} | ${r.runs} | ${f(r.median, 3)} | ${f(r.p90, 3)} | ${f(r.cpuMs, 3)} | ${r.sameAnswer ? 'yes' : 'NO'} |`);
+  }
+  for (const r of rows.filter((x) => x.answer)) console.log(`\n${r.engine} on ${r.agent} answered otherwise: ${r.answer}`);
+  if (perComponent.length) {
+    console.log('\n| engine | shape | N | µs per component (slope against chain-0) |\n|---|---|---:|---:|');
+    for (const p of perComponent) console.log(`| ${p.engine} | ${p.shape} | ${p.n} | ${f(p.us, 1)} |`);
+  }
+  const row = (agent: string, engine: string) => rows.find((r) => r.agent === agent && r.engine.startsWith(engine) && !r.skipped);
+  const orrery = row('linear-utility', 'Orrery');
+  const best = row('linear-utility', 'SRE best case');
+  console.log('');
+  if (orrery && best) console.log(`target linear-utility ≥ 10× faster than SRE's best case in the same run: ${verdict(best.median / orrery.median >= 10 && orrery.sameAnswer)} (${f(best.median / orrery.median, 1)}×)`);
+  for (const p of perComponent.filter((x) => x.engine === 'Orrery')) console.log(`target ≤ 50 µs per component call (${p.shape}-${p.n}): ${verdict(p.us <= 50)} (${f(p.us, 1)} µs)`);
+  console.log('');
 }
