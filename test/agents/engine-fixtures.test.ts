@@ -12,6 +12,7 @@ import { builtinComponents, isKnownComponentType } from '../../src/agents/compon
 import { compileAgent } from '../../src/agents/engine/compile.ts';
 import { executeRun } from '../../src/agents/engine/execute.ts';
 import { testServices } from './engine-harness.ts';
+import { createModelRouter } from '../../src/llm/models.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../../../shared/smyth');
 
@@ -25,12 +26,18 @@ async function call(file: string, skill: string, body: Record<string, unknown>, 
   const outcome = await executeRun({
     agent: load(file),
     request: { method, path: skill, body, query: {}, headers: {} },
-    services: testServices(),
+    services: testServices({ generate: createModelRouter() }),
   });
   return outcome;
 }
 
 describe('SmythOS fixtures answer as SmythOS does', () => {
+  it('echo-LLMPrompt /api/say: the Echo model says the prompt, APIOutput minimal → {result}', async () => {
+    const { status, data } = await call('sre-echo-LLMPrompt.smyth', '/api/say', { message: 'Write a poem about flowers, the word Rose' });
+    assert.equal(status, 200);
+    assert.deepEqual(data, { result: 'Saying : Write a poem about flowers, the word Rose' });
+  });
+
   it('functions /api/hash: md5 hex of "hello world", the last component\'s {id, name, result}', async () => {
     const { status, data } = await call('functions-components.smyth', '/api/hash', { data: 'hello world' });
     assert.equal(status, 200);

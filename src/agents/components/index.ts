@@ -4,6 +4,7 @@
  */
 import type { ComponentType } from '../engine/component.ts';
 import type { ComponentRegistry } from '../engine/compile.ts';
+import { apiCall } from './api-call.ts';
 import { apiEndpoint } from './api-endpoint.ts';
 import { apiOutput } from './api-output.ts';
 import { fEncDec } from './fencdec.ts';
@@ -13,6 +14,7 @@ import { fSign } from './fsign.ts';
 import { fSleep } from './fsleep.ts';
 import { fTimestamp } from './ftimestamp.ts';
 import { jsonFilter } from './json-filter.ts';
+import { genAiLlm, llmPrompt, promptGenerator } from './llm-prompt.ts';
 import { logicAnd, logicAtLeast, logicAtMost, logicOr, logicXor } from './logic.ts';
 
 /** Every built-in component type, by `.smyth` name. */
@@ -20,6 +22,10 @@ export const COMPONENT_TYPES: ReadonlyMap<string, ComponentType> = new Map(
   [
     apiEndpoint,
     apiOutput,
+    apiCall,
+    promptGenerator,
+    llmPrompt,
+    genAiLlm,
     forEach,
     fEncDec,
     fHash,
