@@ -8,7 +8,7 @@
  *   per request (a 100 ms ready-poll, then a load-dependent sleep after every wave);
  * - `SRE without the 100 ms poll`; `SRE best case` (poll skipped and sleep 0);
  * - `Orrery`: `importAgent` + `compileAgent` once (what the runner caches per deployed version), then
- *   `executeRun` per call, with in-memory services and the echo model.
+ *   `executeRun` per call, with in-memory services and the model router (Echo, offline).
  * Agents: `linear-utility` (`shared/smyth/linear-utility.smyth`, 5 components), and generated ones
  * (see {@link chainAgent}, {@link fanoutAgent}): `chain-N` is APIEndpoint → N components in a line →
  * APIOutput; `fanout-N` is APIEndpoint → N components side by side → one APIOutput input collecting
@@ -37,6 +37,7 @@ import { compileAgent, type CompiledAgent } from '../src/agents/engine/compile.t
 import { executeRun } from '../src/agents/engine/execute.ts';
 import type { EngineServices } from '../src/agents/engine/types.ts';
 import { importAgent } from '../src/agents/definition.ts';
+import { createModelRouter } from '../src/llm/models.ts';
 import { runOnSre, sreUnavailable, type SreRunOptions } from '../test/helpers/sre-oracle.ts';
 import { percentile } from './lib.ts';
 
@@ -109,7 +110,7 @@ function sreEngine(name: string, options: SreRunOptions, slow: boolean): Engine 
   return { name, slow, warmup: WARMUP, runs: RUNS, prepare: (agent) => (request) => runOnSre(agent, request, options) };
 }
 
-/** In-memory services for Orrery's engine: memory in a Map, no outbound HTTP, the echo model answering its prompt. */
+/** In-memory services for Orrery's engine: memory in a Map, no private-network HTTP, the model router with no endpoint (Echo only). */
 function benchServices(): EngineServices {
   const entries = new Map<string, unknown>();
   const memory: AgentMemory = {
@@ -120,10 +121,7 @@ function benchServices(): EngineServices {
   return {
     memory,
     http: { allowPrivateNetwork: false, timeoutMs: 5_000 },
-    generate: async ({ model, prompt }) => {
-      if (model.toLowerCase() === 'echo') return prompt;
-      throw new Error(`model ${model} is not available in the bench`);
-    },
+    generate: createModelRouter(),
   };
 }
 
