@@ -161,3 +161,23 @@ test('config schemas: the fixture\'s data passes (numbers as strings); a missing
   assert.ok(!promptGeneratorConfig.safeParse({ ...fixture, temperature: '9' }).success);
   assert.ok(!promptGeneratorConfig.safeParse({ ...fixture, topP: 'abc' }).success);
 });
+
+test('the fixture end to end through the engine with the router as the model: SmythOS\'s exact answer', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { importAgent } = await import('../definition.ts');
+  const { compileAgent } = await import('../engine/compile.ts');
+  const { executeRun } = await import('../engine/execute.ts');
+  const { builtinComponents } = await import('./index.ts');
+  const mine = new Map([promptGenerator, llmPrompt, genAiLlm].map((t) => [t.name, t]));
+  // `shared/` beside the repository, as test/agents/sre-oracle.test.ts finds it (ORRERY_SHARED_DIR overrides).
+  const shared = process.env.ORRERY_SHARED_DIR ?? new URL('../../../../shared', import.meta.url).pathname;
+  const document = JSON.parse(readFileSync(`${shared}/smyth/sre-echo-LLMPrompt.smyth`, 'utf8')) as unknown;
+  const { definition, problems } = importAgent(document, { isKnownType: () => true });
+  assert.ok(definition, JSON.stringify(problems));
+  const outcome = await executeRun({
+    agent: compileAgent(definition, (name) => mine.get(name) ?? builtinComponents(name)),
+    request: { method: 'POST', path: '/api/say', body: { message: 'Write a poem about flowers, the word Rose' }, query: {}, headers: {} },
+    services: { memory: context().ctx.memory, http: { allowPrivateNetwork: false, timeoutMs: 1000 }, generate: createModelRouter() },
+  });
+  assert.deepEqual(outcome.data, { result: 'Saying : Write a poem about flowers, the word Rose' });
+});
