@@ -27,6 +27,9 @@
  * BENCH_AGENT_KIND (`fencdec`, default, or `echo`: PromptGenerator on the Echo model) the generated
  * agents' component; BENCH_AGENT_SRE_NORMAL (default `linear-utility`; `all` for every agent) the
  * agents also run on SRE's two slow paths (a 20-chain takes ~0.5 s per run there).
+ * Throughput, as research/smythos-bench.md measured it: linear-utility with BENCH_AGENT_IN_FLIGHT
+ * (default 20) calls in flight for BENCH_AGENT_THROUGHPUT_MS (default 3000; 0 skips it) per engine,
+ * completed runs per second (one thread: it is capped by CPU per run).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -45,6 +48,8 @@ const WARMUP = Number(process.env.BENCH_AGENT_WARMUP ?? 10);
 const RUNS = Number(process.env.BENCH_AGENT_RUNS ?? 50);
 const ORRERY_WARMUP = Number(process.env.BENCH_AGENT_ORRERY_WARMUP ?? 100);
 const ORRERY_RUNS = Number(process.env.BENCH_AGENT_ORRERY_RUNS ?? 1000);
+const IN_FLIGHT = Number(process.env.BENCH_AGENT_IN_FLIGHT ?? 20);
+const THROUGHPUT_MS = Number(process.env.BENCH_AGENT_THROUGHPUT_MS ?? 3000);
 /** Between rows: lets the previous row's deferred work (SRE's garbage collection) finish. */
 const SETTLE_MS = 300;
 const SHAPES = (process.env.BENCH_AGENT_SHAPES ?? 'linear-utility,chain-0,chain-20,fanout-50').split(',');
@@ -82,10 +87,18 @@ export interface PerComponent {
   us: number;
 }
 
+/** Runs per second of linear-utility with `inFlight` calls at once. */
+export interface ThroughputRow {
+  engine: string;
+  inFlight: number;
+  runsPerS: number;
+}
+
 /** The bench's result; `unavailable` says why SRE rows are missing. */
 export interface AgentBenchResult {
   rows: AgentBenchRow[];
   perComponent: PerComponent[];
+  throughput: ThroughputRow[];
   kind: ComponentKind;
   unavailable?: string;
 }
@@ -173,7 +186,31 @@ export async function benchAgents(): Promise<AgentBenchResult> {
       rows.push({ ...row, ...(await measure(() => call(request), engine.warmup, engine.runs)) });
     }
   }
-  return { rows, perComponent: perComponent(rows), kind: KIND, ...(unavailable ? { unavailable } : {}) };
+  const throughput: ThroughputRow[] = [];
+  if (THROUGHPUT_MS > 0) {
+    const { agent, request } = benchAgent('linear-utility', KIND);
+    for (const engine of engines.filter((e) => e.name !== 'SRE without the 100 ms poll')) {
+      const call = engine.prepare(agent);
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      throughput.push({ engine: engine.name, inFlight: IN_FLIGHT, runsPerS: await runsPerSecond(() => call(request)) });
+    }
+  }
+  return { rows, perComponent: perComponent(rows), throughput, kind: KIND, ...(unavailable ? { unavailable } : {}) };
+}
+
+/** Completed calls per second with IN_FLIGHT callers looping for THROUGHPUT_MS. */
+async function runsPerSecond(call: () => Promise<unknown>): Promise<number> {
+  let done = 0;
+  const started = performance.now();
+  const end = started + THROUGHPUT_MS;
+  const caller = async () => {
+    while (performance.now() < end) {
+      await call();
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, caller));
+  return done / ((performance.now() - started) / 1000);
 }
 
 /** `warmup` untimed calls, then `runs` timed calls one after another. */

@@ -114,7 +114,7 @@ if (want('bot-runner')) {
   if (embedded) console.log(`\ntarget trigger → reply p50 ≤ 50 ms on the embedded adapter: ${verdict(embedded.replyP50 <= 50)}\n`);
 }
 if (want('agents')) {
-  const { rows, perComponent, kind, unavailable } = await benchAgents();
+  const { rows, perComponent, throughput, kind, unavailable } = await benchAgents();
   console.log(`## (i) Agents: the same \`.smyth\` agent on SmythOS's engine (SRE) and on Orrery, in-process (generated agents: ${kind})\n`);
   if (unavailable) console.log(`${unavailable}: SRE rows skipped.\n`);
   console.log('| agent | components | engine | runs | median ms | p90 ms | CPU ms/run | same answer as SRE |\n|---|---:|---|---:|---:|---:|---:|---|');
@@ -125,6 +125,10 @@ if (want('agents')) {
   if (perComponent.length) {
     console.log('\n| engine | shape | N | µs per component (slope against chain-0) |\n|---|---|---:|---:|');
     for (const p of perComponent) console.log(`| ${p.engine} | ${p.shape} | ${p.n} | ${f(p.us, 1)} |`);
+  }
+  if (throughput.length) {
+    console.log('\n| linear-utility, engine | calls in flight | runs/s |\n|---|---:|---:|');
+    for (const t of throughput) console.log(`| ${t.engine} | ${t.inFlight} | ${f(t.runsPerS, 1)} |`);
   }
   const row = (agent: string, engine: string) => rows.find((r) => r.agent === agent && r.engine.startsWith(engine) && !r.skipped);
   const orrery = row('linear-utility', 'Orrery');
