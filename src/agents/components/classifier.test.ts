@@ -76,6 +76,13 @@ describe('with Echo, as SmythOS answers: no category fires', () => {
     await same({ model: 'Echo', prompt: '[1,' }, categories(['yes', ''], ['no', '']), 'x', [1, { Input: 'x' }, '---', 'Categories:', { yes: '', no: '' }]);
   });
 
+  test('a prompt the repair cannot save: the text stays a string and walking it fails with JavaScript\'s strict-mode message', async () => {
+    for (const prompt of ['{:', '{"a":1}}']) {
+      const echoed = `${prompt}\n{\n  "Input": "x"\n}\n\n---\nCategories: \n{\n  "a": ""\n}`;
+      await same({ model: 'Echo', prompt }, categories(['a', '']), 'x', { _error: `Cannot assign to read only property '0' of string '${echoed}'` });
+    }
+  });
+
   test('no categories, or an unknown model: SmythOS\'s errors', async () => {
     await same({ model: 'Echo', prompt: 'Pick one.' }, [], 'plain', { _error: 'Missing information, Cannot run classifier' });
     await same({ model: 'gpt-nope', prompt: 'Pick one.' }, categories(['yes', ''], ['no', '']), 'plain', { _error: "The model 'gpt-nope' is not available. Please try a different one." });
@@ -132,4 +139,5 @@ test('disguise/undisguise, the prompt without categories, the config schema', ()
   assert.equal(classifierPrompt({ Input: 'x' }, component({ model: 'Echo', prompt: 'p' }, [{ name: '_error' }])), '');
   assert.ok(classifierConfig.safeParse({ model: 'Echo', prompt: '' }).success);
   assert.ok(!classifierConfig.safeParse({ prompt: 'p' }).success);
+  assert.ok(!classifierConfig.safeParse({ model: '', prompt: 'p' }).success);
 });

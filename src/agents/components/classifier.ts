@@ -16,7 +16,7 @@ import { enhancePrompt, isUnknownModel, modelNotAvailable } from './llm-prompt.t
 
 /** `data` of a Classifier: `model` (required), `prompt` (the instruction; may be empty, at most 30 000 characters). */
 export const classifierConfig = z.looseObject({
-  model: z.string().max(200),
+  model: z.string().min(1).max(200),
   prompt: z.string().max(30_000).optional(),
 });
 

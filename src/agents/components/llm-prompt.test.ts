@@ -157,6 +157,7 @@ test('config schemas: the fixture\'s data passes (numbers as strings); a missing
   assert.ok(genAiLlmConfig.safeParse({ ...fixture, responseFormat: '' }).success);
   assert.ok(!promptGeneratorConfig.safeParse({ ...fixture, responseFormat: '' }).success);
   assert.ok(!promptGeneratorConfig.safeParse({ prompt: 'p' }).success);
+  assert.ok(!promptGeneratorConfig.safeParse({ model: '', prompt: 'p' }).success, 'Joi strings are non-empty unless allowed');
   assert.ok(!promptGeneratorConfig.safeParse({ model: 'Echo', prompt: '' }).success);
   assert.ok(!promptGeneratorConfig.safeParse({ ...fixture, temperature: '9' }).success);
   assert.ok(!promptGeneratorConfig.safeParse({ ...fixture, topP: 'abc' }).success);

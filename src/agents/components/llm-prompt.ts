@@ -20,7 +20,7 @@ export const booleanSetting = z.preprocess((v) => (v === 'true' ? true : v === '
 
 /** `data` of a PromptGenerator/LLMPrompt (SRE's Joi schema: `model` and a non-empty `prompt` required). */
 export const promptGeneratorConfig = z.looseObject({
-  model: z.string().max(200),
+  model: z.string().min(1).max(200),
   prompt: z.string().min(1).max(8_000_000),
   temperature: numberSetting(0, 5).optional(),
   maxTokens: numberSetting(1).optional(),
