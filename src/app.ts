@@ -18,6 +18,7 @@ import { botsRoutes } from './bots/routes.ts';
 import { createBotJobs } from './bots/jobs.ts';
 import { botJobsRoutes } from './bots/jobs-routes.ts';
 import { queueAdminRoutes } from './queue/admin-routes.ts';
+import { agentsRoutes } from './agents/routes.ts';
 import { createServices, type Services } from './services.ts';
 import { errorsPlugin } from './server/errors.ts';
 import { correlationIdOf, requestContextPlugin } from './server/request-context.ts';
@@ -112,6 +113,13 @@ function moduleList(config: Config, clock: Clock): OrreryModule[] {
         // The UI's Bots and Queue pages (docs/bot-runner.md "UI"), on the platform API.
         await app.register(botJobsRoutes, { prefix: '/api/bots', jobs: createBotJobs({ queue: s.queue }) });
         await app.register(queueAdminRoutes, { prefix: '/api/admin/queue', queue: s.queue });
+      },
+    },
+    {
+      name: 'agents',
+      modes: ['runtime'],
+      register: async (app, s) => {
+        await app.register(agentsRoutes, { prefix: '/api/agents', agents: s.agents });
       },
     },
     {

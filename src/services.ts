@@ -22,6 +22,10 @@ import { createQueue } from './queue/queue.ts';
 import type { Queue } from './queue/types.ts';
 import { createBotsStore } from './bots/store.ts';
 import { createBotsService, type BotsService } from './bots/service.ts';
+import { createAgentsStore } from './agents/store.ts';
+import { createAgentVault } from './agents/vault.ts';
+import { createRunRecorder } from './agents/run-recorder.ts';
+import { createAgentsService, type AgentsService } from './agents/service.ts';
 
 /** The services every module may call. */
 export interface Services {
@@ -31,6 +35,7 @@ export interface Services {
   runtime: RuntimeService;
   queue: Queue;
   bots: BotsService;
+  agents: AgentsService;
 }
 
 /** Where the services report problems that are not any caller's (e.g. the event bus reconnecting). */
@@ -117,16 +122,26 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
     openidUserinfo: (token) => matrix.openidUserinfo(token),
   });
 
+  const agentsStore = createAgentsStore(store.db);
+  const agents = createAgentsService({
+    store: agentsStore,
+    vault: createAgentVault({ store: agentsStore, clock, serverSecret: config.sessionSecret }),
+    runs: createRunRecorder({ store: agentsStore, log }),
+    clock,
+  });
+
   const sharedRoomId = await rooms.ensureSharedRoom();
   rooms.setSendPolicy(sharedRoomId, runtime.sharedSendPolicy);
   accounts.onUserCreated(async (user) => void (await rooms.join(sharedRoomId, user.userId, matrix.memberProfile(user))));
   accounts.onCredentialsRevoked((userId) => rooms.announceCredentialsRevoked(userId));
 
   return {
-    services: { accounts, rooms, runtime, matrix, queue, bots },
+    services: { accounts, rooms, runtime, matrix, queue, bots, agents },
     checks: eventBus.health ? { event_bus: eventBus.health } : {},
     async close() {
       await queue.stop();
+      // Runs are written after their answers: the last ones land before the store closes.
+      await agents.flushRuns();
       await eventBus.close();
     },
   };

@@ -9,6 +9,7 @@ import { RuntimeErrors } from '../runtime/errors.ts';
 import { MatrixErrors } from '../matrix/errors.ts';
 import { BotErrors } from '../bots/errors.ts';
 import { QueueErrors } from '../queue/admin-routes.ts';
+import { AgentErrors } from '../agents/errors.ts';
 
 /** All catalogue entries, by module. */
 export const ERROR_CATALOGUE: Record<string, Record<string, ErrorSpec>> = {
@@ -19,4 +20,5 @@ export const ERROR_CATALOGUE: Record<string, Record<string, ErrorSpec>> = {
   matrix: MatrixErrors,
   bots: BotErrors,
   queue: QueueErrors,
+  agents: AgentErrors,
 };

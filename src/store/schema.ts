@@ -210,4 +210,61 @@ export interface Database {
   bot_registrations: { id: string; username: string; is_global: number; created_at: number };
   /** `bot_commands` (bots): `bot_id` → bot_registrations (cascade); `command_filter` JSON text; `command_key` unique per bot; `created_at` ms. */
   bot_commands: { id: string; bot_id: string; command: string; command_filter: string; command_key: string; created_at: number };
+  // agent tables (000008-agents)
+  /** `agents` (agents): `id` `a` + 20 base32 chars (a DNS label); `document` the `.smyth` text as imported; `skill_access` `owner | key | public`; `debug_enabled` 0/1; times ms. */
+  agents: {
+    id: string;
+    owner_id: string;
+    name: string;
+    document: string;
+    skill_access: string;
+    /** Vault key whose value is accepted as a bearer in `key` mode (default `API_KEY`). */
+    skill_key_name: string | null;
+    debug_enabled: number;
+    created_at: number;
+    updated_at: number;
+  };
+  /** `agent_versions` (agents): immutable deployed documents, `version` like `1.2`; `created_by` a user id. */
+  agent_versions: { agent_id: string; version: string; document: string; created_at: number; created_by: string };
+  /** `agent_keys` (agents): the vault; `ciphertext` base64 of IV | tag | AES-256-GCM ciphertext. */
+  agent_keys: { agent_id: string; name: string; ciphertext: string; created_at: number; updated_at: number };
+  /** `agent_runs` (agents): one row per skill run; `input`/`result` JSON text; `version` null = draft; times ms, `ended_at` null while running. */
+  agent_runs: {
+    id: string;
+    agent_id: string;
+    version: string | null;
+    method: string;
+    skill: string;
+    /** `running | completed | failed | cancelled | timeout`. */
+    status: string;
+    input: string;
+    result: string | null;
+    error: string | null;
+    http_status: number | null;
+    caller_id: string | null;
+    correlation_id: string;
+    parent_run_id: string | null;
+    debug_session_id: string | null;
+    steps: number;
+    started_at: number;
+    ended_at: number | null;
+  };
+  /** `agent_calls` (agents): one row per component call of a run, `seq` in call order; `input`/`output`/`logs` JSON text; times ms. */
+  agent_calls: {
+    run_id: string;
+    seq: number;
+    component_id: string;
+    component_name: string;
+    title: string | null;
+    step: number;
+    source_id: string | null;
+    input: string;
+    output: string | null;
+    error: string | null;
+    started_at: number;
+    ended_at: number | null;
+    logs: string;
+  };
+  /** `agent_memory` (agents): key/value memory per agent; `value` JSON text; `expires_at` ms or null (never). */
+  agent_memory: { agent_id: string; memory_name: string; key: string; value: string; expires_at: number | null };
 }

@@ -71,6 +71,22 @@ const EXPECTED: Record<string, Access> = {
   'GET /api/admin/queue': 'admin',
   'POST /api/admin/queue/jobs/:id/retry': 'admin',
   'POST /api/admin/queue/jobs/:id/cancel': 'admin',
+  // Agents (docs/api.md "Agents"): any signed-in user for their own agents; another user's are 404s
+  // (test/agents/api.test.ts), which this walk's placeholder ids are for everyone.
+  'GET /api/agents': 'user',
+  'POST /api/agents': 'user',
+  'GET /api/agents/:agentId': 'user',
+  'PUT /api/agents/:agentId': 'user',
+  'PATCH /api/agents/:agentId': 'user',
+  'DELETE /api/agents/:agentId': 'user',
+  'POST /api/agents/:agentId/deploy': 'user',
+  'GET /api/agents/:agentId/versions': 'user',
+  'GET /api/agents/:agentId/export': 'user',
+  'GET /api/agents/:agentId/keys': 'user',
+  'PUT /api/agents/:agentId/keys/:name': 'user',
+  'DELETE /api/agents/:agentId/keys/:name': 'user',
+  'GET /api/agents/:agentId/runs': 'user',
+  'GET /api/agents/:agentId/runs/:runId': 'user',
 };
 
 /**

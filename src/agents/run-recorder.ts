@@ -1,0 +1,204 @@
+/**
+ * The run record (issue 10 item 2): every run of a skill and every component call in it, written to
+ * `agent_runs` / `agent_calls` for the debugger, the monitor stream and the UI's trace view. Runs end
+ * at a high rate (target 2 000 runs/s over HTTP on SQLite), so a finished run is handed over whole and
+ * written later in batches (src/lib/batcher.ts: one transaction per batch) — the skill's answer never
+ * waits on the database. Values are stored as JSON text; what JSON cannot hold becomes a marker
+ * string, and an oversized value is cut to its head, so recording never throws.
+ */
+import { createBatcher } from '../lib/batcher.ts';
+import type { ComponentLog } from './engine/component.ts';
+import type { AgentsStore, CallRow, RunRow } from './store.ts';
+import type { CallRecord, RunPage, RunRecord, RunStatus } from './types.ts';
+
+/** Longest JSON text kept for one value, characters; longer ones keep their head (see {@link toRecordJson}). */
+export const RECORD_VALUE_MAX_CHARS = 1_000_000;
+/** Characters of an oversized value kept. */
+const TRUNCATED_HEAD_CHARS = 4096;
+
+/** Writes finished runs without blocking the answer. */
+export interface RunRecorder {
+  /** Called once when a run ends, with everything (the run row and all its calls); must not block the answer: buffer and write in batches (src/lib/batcher.ts), flush on close. */
+  record(run: RunRecord, calls: CallRecord[]): void;
+  /** Wait until everything recorded so far is written (tests, shutdown). */
+  flush(): Promise<void>;
+}
+
+/** Reads runs back (what `/api/agents/:id/runs` and the debugger read). */
+export interface RunReader {
+  /** A run and its calls in call order, or undefined. */
+  readRun(runId: string): Promise<{ run: RunRecord; calls: CallRecord[] } | undefined>;
+  /** An agent's runs newest first; `before` is a run id (the previous page's `nextBefore`). */
+  listRuns(agentId: string, options: { limit: number; before?: string | undefined }): Promise<RunPage>;
+}
+
+/** What {@link createRunRecorder} needs. */
+export interface RunRecorderDeps {
+  store: AgentsStore;
+  /** Where a failed batch write is reported (the runs of that batch are lost, the answers were sent). */
+  log?: { warn(object: Record<string, unknown>, message: string): void };
+  /** Runs per transaction (default 500). */
+  maxBatch?: number;
+}
+
+/**
+ * `value` as JSON text for a record column: `null` for undefined; a JSON string
+ * `[unserializable: <reason>]` when JSON.stringify throws (a cycle, a BigInt inside); over
+ * {@link RECORD_VALUE_MAX_CHARS}, `{"_truncated": <length>, "head": "<first 4096 characters>"}`.
+ */
+export function toRecordJson(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  } catch (error) {
+    return JSON.stringify(`[unserializable: ${error instanceof Error ? error.message : String(error)}]`);
+  }
+  if (text === undefined) return 'null';
+  if (text.length > RECORD_VALUE_MAX_CHARS) return JSON.stringify({ _truncated: text.length, head: text.slice(0, TRUNCATED_HEAD_CHARS) });
+  return text;
+}
+
+function fromJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** PostgreSQL refuses NUL in `text`; plain-text columns (JSON escapes it itself) get U+FFFD instead. */
+const plain = (text: string | null): string | null => (text === null ? null : text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text);
+
+function runRow(r: RunRecord): RunRow {
+  return {
+    id: r.id,
+    agent_id: r.agentId,
+    version: r.version,
+    method: r.method,
+    skill: plain(r.skill)!,
+    status: r.status,
+    input: toRecordJson(r.input),
+    result: r.result === undefined || r.result === null ? null : toRecordJson(r.result),
+    error: plain(r.error),
+    http_status: r.httpStatus,
+    caller_id: r.callerId,
+    correlation_id: plain(r.correlationId)!,
+    parent_run_id: r.parentRunId,
+    debug_session_id: r.debugSessionId,
+    steps: r.steps,
+    started_at: r.startedAt,
+    ended_at: r.endedAt,
+  };
+}
+
+function callRow(c: CallRecord): CallRow {
+  return {
+    run_id: c.runId,
+    seq: c.seq,
+    component_id: plain(c.componentId)!,
+    component_name: plain(c.componentName)!,
+    title: plain(c.title),
+    step: c.step,
+    source_id: plain(c.sourceId),
+    input: toRecordJson(c.input),
+    output: c.output === undefined ? null : toRecordJson(c.output),
+    error: plain(c.error),
+    started_at: c.startedAt,
+    ended_at: c.endedAt,
+    logs: toRecordJson(c.logs),
+  };
+}
+
+/** A stored run as a {@link RunRecord}. */
+export function runFromRow(row: RunRow): RunRecord {
+  const input = fromJson(row.input) as RunRecord['input'] | null;
+  return {
+    id: row.id,
+    agentId: row.agent_id,
+    version: row.version,
+    method: row.method,
+    skill: row.skill,
+    status: row.status as RunStatus,
+    input: input && typeof input === 'object' ? input : { body: null, query: null },
+    result: fromJson(row.result),
+    error: row.error,
+    httpStatus: row.http_status,
+    callerId: row.caller_id,
+    correlationId: row.correlation_id,
+    parentRunId: row.parent_run_id,
+    debugSessionId: row.debug_session_id,
+    steps: row.steps,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+  };
+}
+
+/** A stored call as a {@link CallRecord}. */
+export function callFromRow(row: CallRow): CallRecord {
+  const logs = fromJson(row.logs);
+  return {
+    runId: row.run_id,
+    seq: row.seq,
+    componentId: row.component_id,
+    componentName: row.component_name,
+    title: row.title,
+    step: row.step,
+    sourceId: row.source_id,
+    input: fromJson(row.input),
+    output: fromJson(row.output),
+    error: row.error,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    logs: Array.isArray(logs) ? (logs as ComponentLog[]) : [],
+  };
+}
+
+/** Builds the recorder (and reader) over the agents store. */
+export function createRunRecorder(deps: RunRecorderDeps): RunRecorder & RunReader {
+  const { store } = deps;
+  const batcher = createBatcher<{ run: RunRow; calls: CallRow[] }, void>(async (items) => {
+    await store.insertRunsWithCalls(
+      items.map((i) => i.run),
+      items.flatMap((i) => i.calls),
+    );
+    return items.map(() => undefined);
+  }, deps.maxBatch ?? 500);
+  const pending = new Set<Promise<void>>();
+
+  return {
+    record(run, calls) {
+      let rows: { run: RunRow; calls: CallRow[] };
+      try {
+        rows = { run: runRow(run), calls: calls.map(callRow) };
+      } catch (error) {
+        deps.log?.warn({ err: error, run_id: run.id }, 'agent run could not be recorded');
+        return;
+      }
+      const written: Promise<void> = batcher
+        .add(rows)
+        .catch((error: unknown) => deps.log?.warn({ err: error, run_id: run.id }, 'agent runs could not be written'))
+        .finally(() => pending.delete(written));
+      pending.add(written);
+    },
+    async flush() {
+      await Promise.all([...pending]);
+    },
+    async readRun(runId) {
+      const row = await store.findRun(runId);
+      if (!row) return undefined;
+      return { run: runFromRow(row), calls: (await store.listCalls(runId)).map(callFromRow) };
+    },
+    async listRuns(agentId, { limit, before }) {
+      let cursor: { startedAt: number; id: string } | undefined;
+      if (before !== undefined) {
+        const at = await store.findRun(before);
+        if (!at || at.agent_id !== agentId) return { runs: [], nextBefore: null };
+        cursor = { startedAt: at.started_at, id: at.id };
+      }
+      const rows = await store.listRuns(agentId, limit + 1, cursor);
+      const page = rows.slice(0, limit).map(runFromRow);
+      return { runs: page, nextBefore: rows.length > limit ? page.at(-1)!.id : null };
+    },
+  };
+}
