@@ -7,6 +7,7 @@ import type { ComponentRegistry } from '../engine/compile.ts';
 import { apiCall } from './api-call.ts';
 import { apiEndpoint } from './api-endpoint.ts';
 import { apiOutput } from './api-output.ts';
+import { classifier } from './classifier.ts';
 import { fEncDec } from './fencdec.ts';
 import { fHash } from './fhash.ts';
 import { forEach } from './for-each.ts';
@@ -16,6 +17,7 @@ import { fTimestamp } from './ftimestamp.ts';
 import { jsonFilter } from './json-filter.ts';
 import { genAiLlm, llmPrompt, promptGenerator } from './llm-prompt.ts';
 import { logicAnd, logicAtLeast, logicAtMost, logicOr, logicXor } from './logic.ts';
+import { memoryDeleteKeyVal, memoryReadKeyVal, memoryWriteKeyVal } from './memory.ts';
 
 /** Every built-in component type, by `.smyth` name. */
 export const COMPONENT_TYPES: ReadonlyMap<string, ComponentType> = new Map(
@@ -26,6 +28,10 @@ export const COMPONENT_TYPES: ReadonlyMap<string, ComponentType> = new Map(
     promptGenerator,
     llmPrompt,
     genAiLlm,
+    classifier,
+    memoryWriteKeyVal,
+    memoryReadKeyVal,
+    memoryDeleteKeyVal,
     forEach,
     fEncDec,
     fHash,
