@@ -26,6 +26,7 @@ import { createAgentsStore } from './agents/store.ts';
 import { createAgentVault } from './agents/vault.ts';
 import { createRunRecorder } from './agents/run-recorder.ts';
 import { createAgentsService, type AgentsService } from './agents/service.ts';
+import { isKnownComponentType } from './agents/components/index.ts';
 
 /** The services every module may call. */
 export interface Services {
@@ -128,6 +129,7 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
     vault: createAgentVault({ store: agentsStore, clock, serverSecret: config.sessionSecret }),
     runs: createRunRecorder({ store: agentsStore, log }),
     clock,
+    isKnownType: isKnownComponentType,
   });
 
   const sharedRoomId = await rooms.ensureSharedRoom();

@@ -163,6 +163,18 @@ describe('/api/agents', () => {
     assert.ok(agents.every((a: any) => a.name !== 'Bad skill'), 'nothing imported');
   });
 
+  test('an unknown component type imports with a warning naming it and the component', async () => {
+    const doc = JSON.parse(fixture('linear-utility.smyth'));
+    doc.components.push({ id: 'UNK1', name: 'NoSuchComponent', title: 'Mystery', data: {}, inputs: [], outputs: [] });
+    const res = await u.alice.post('/api/agents', doc);
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.problems.length, 1, JSON.stringify(res.body.problems));
+    const [warning] = res.body.problems;
+    assert.deepEqual([warning.severity, warning.component_id, warning.title], ['warning', 'UNK1', 'Mystery']);
+    assert.match(warning.message, /NoSuchComponent/);
+    assert.deepEqual((await u.alice.get(`/api/agents/${res.body.agent.id}`)).body.agent.problems, res.body.problems);
+  });
+
   test('a document of a few MB imports', async () => {
     const doc = JSON.parse(fixture('linear-utility.smyth'));
     doc.description = 'x'.repeat(3 * 1024 * 1024);
