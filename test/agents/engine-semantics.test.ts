@@ -165,6 +165,40 @@ describe('wave semantics, Orrery and SmythOS side by side', () => {
     }
   });
 
+  it('Async without Await answers [] at once; with Await, Results[<jobId>] is {output, status: "done"} (item 16, §13)', async () => {
+    const asyncSpec = { id: 'AS', name: 'Async', inputs: ['Data'], outputs: ['JobID!', 'Data!'] };
+    const sleepy = { id: 'SL', name: 'FSleep', data: { delay: 1 }, inputs: ['Input'], outputs: ['Output!'] };
+    const fireAndForget = agent([endpoint('EP', 'bg', ['a']), asyncSpec, sleepy], [
+      ['EP', 'body.a', 'AS', 'Data'],
+      ['AS', 'Data', 'SL', 'Input'],
+    ]);
+    const started = Date.now();
+    await same(fireAndForget, '/api/bg', { a: 'x' }, []);
+    assert.ok(Date.now() - started < 900, 'Async alone must not wait for its branch');
+    const awaited = agent(
+      [endpoint('EP', 'bg', ['a']), asyncSpec, enc('E1'), { id: 'AW', name: 'Await', data: { jobs_count: 1, max_time: 5 }, inputs: ['Jobs'], outputs: ['Results!'] }, out('OUT', ['results'])],
+      [
+        ['EP', 'body.a', 'AS', 'Data'],
+        ['AS', 'Data', 'E1', 'Data'],
+        ['AS', 'JobID', 'AW', 'Jobs'],
+        ['AW', 'Results', 'OUT', 'results'],
+      ],
+    );
+    const shape = (data: unknown) => {
+      const results = (data as { results: Record<string, { output: unknown; status: string }> }).results;
+      const ids = Object.keys(results);
+      assert.equal(ids.length, 1);
+      assert.match(ids[0]!, /^AS-/);
+      return results[ids[0]!];
+    };
+    const ours = await orrery(awaited, '/api/bg', { a: 'hi' });
+    assert.deepEqual(shape(ours.data), { output: { id: 'E1', name: 'FEncDec', result: { Output: '6869' } }, status: 'done' });
+    if (!sreMissing) {
+      const theirs = await runOnSre(awaited, { method: 'POST', path: '/api/bg', body: { a: 'hi' } }, { fast: true });
+      assert.deepEqual(shape(theirs.data), shape(ours.data));
+    }
+  });
+
   it('independent components of one wave run concurrently: two 1 s sleeps take about 1 s (item 17)', async () => {
     const sleep = (id: string) => ({ id, name: 'FSleep', data: { delay: 1 }, inputs: ['Input'], outputs: ['Output!'] });
     const doc = agent([endpoint('EP', 'nap', ['a']), sleep('S1'), sleep('S2'), out('OUT', ['x', 'y'])], [

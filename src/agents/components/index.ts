@@ -6,6 +6,7 @@ import type { ComponentType } from '../engine/component.ts';
 import type { ComponentRegistry } from '../engine/compile.ts';
 import { apiCall } from './api-call.ts';
 import { apiEndpoint } from './api-endpoint.ts';
+import { asyncComponent, awaitComponent } from './async.ts';
 import { apiOutput } from './api-output.ts';
 import { classifier } from './classifier.ts';
 import { fEncDec } from './fencdec.ts';
@@ -33,6 +34,8 @@ export const COMPONENT_TYPES: ReadonlyMap<string, ComponentType> = new Map(
     memoryReadKeyVal,
     memoryDeleteKeyVal,
     forEach,
+    asyncComponent,
+    awaitComponent,
     fEncDec,
     fHash,
     fSign,

@@ -105,6 +105,12 @@ export interface RunHandle {
   readonly request: RunRequest;
   /** True inside a forked Async branch. */
   readonly asyncMode: boolean;
+  /** The job id of this forked Async branch (undefined in a main run). */
+  readonly jobId: string | undefined;
+  /** Start the Async branch at `componentId` in the background; resolves to its job id. */
+  startAsync(componentId: string, input: Record<string, unknown>): Promise<string>;
+  /** Wait for Async jobs (Await): up to `maxTimeMs` for `count` of them to end. */
+  awaitAsync(jobIds: string[], count: number, maxTimeMs: number): Promise<Record<string, { output: unknown; status: string }>>;
   runtimeDataOf(componentId: string): RuntimeData;
   setRuntimeData(componentId: string, patch: RuntimeData): void;
 }

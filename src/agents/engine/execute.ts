@@ -25,7 +25,9 @@ export interface ExecuteOptions {
   /** Calls per component per run (SmythOS: 100). */
   circularLimit?: number;
   /** A forked Async branch: start at this component with this input instead of at an endpoint. */
-  fork?: { componentId: string; input: Record<string, unknown> };
+  fork?: { componentId: string; input: Record<string, unknown>; jobId: string };
+  /** The deployed version run (null: the draft); Async jobs run the same one. */
+  version?: string | null;
 }
 
 /** How a run ended. */
@@ -73,7 +75,15 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
     variables: options.variables ?? options.agent.variables,
     signal: controller.signal,
     circularLimit: options.circularLimit ?? 100,
-    asyncMode: Boolean(options.fork),
+    ...(options.fork ? { jobId: options.fork.jobId } : {}),
+    version: options.version ?? null,
+    // A branch outlives the run that started it: its own id, budget and no inherited signal.
+    fork: async (componentId, input, jobId) => {
+      const { signal: _signal, ...rest } = options;
+      const outcome = await executeRun({ ...rest, runId: newRunId(), fork: { componentId, input, jobId } });
+      if (outcome.state !== 'completed') throw new Error(outcome.error ?? 'Async branch failed');
+      return outcome.data;
+    },
   });
   controller.signal.addEventListener('abort', () => run.kill(timedOut ? 'timeout' : 'cancelled'), { once: true });
   const finish = (status: number, data: unknown, state: RunState, error: string | null): ExecuteOutcome => {
@@ -83,7 +93,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
   };
   try {
     const input = options.request.method.toUpperCase() === 'GET' ? options.request.query : options.request.body;
-    if (options.fork) run.activate(options.fork.componentId, options.fork.input, null);
+    if (options.fork) run.activate(options.fork.componentId, options.fork.input, null, { asInputs: true });
     else run.start(options.request.path, input);
     const finalResult = await runUntilDone(run, controller.signal);
     if (run.killed) {

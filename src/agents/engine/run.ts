@@ -19,8 +19,10 @@
 import type { ComponentContext, ComponentData, ComponentLog, ComponentOutput, LeafResult, RunHandle } from './component.ts';
 import type { CompiledAgent, CompiledComponent } from './compile.ts';
 import { jsonExpression, parseTemplate } from './template.ts';
+import { randomUUID } from 'node:crypto';
+import { createInProcessAsyncBranches } from './async-branches.ts';
 import { inferInputTypes } from './type-inference.ts';
-import type { EngineServices, RunRequest } from './types.ts';
+import type { AsyncBranches, EngineServices, RunRequest } from './types.ts';
 
 /** Loop bookkeeping of a ForEach (SmythOS `_LoopData`), shared by reference with its branch. */
 export interface LoopData {
@@ -93,6 +95,12 @@ export class RunError extends Error {
   }
 }
 
+let inProcessBranches: AsyncBranches | undefined;
+/** The process's in-process Async port, for runs given none. */
+function defaultAsyncBranches(): AsyncBranches {
+  return (inProcessBranches ??= createInProcessAsyncBranches());
+}
+
 const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 function mergeInputs(existing: unknown, value: unknown): unknown[] {
@@ -120,14 +128,27 @@ export class AgentRun implements RunHandle {
   private killReason: string | undefined;
   private seq = 0;
   readonly asyncMode: boolean;
+  readonly jobId: string | undefined;
 
   constructor(
     readonly agent: CompiledAgent,
     readonly request: RunRequest,
     readonly services: EngineServices,
-    readonly options: { runId: string; variables: Record<string, unknown>; signal: AbortSignal; circularLimit: number; asyncMode?: boolean },
+    readonly options: {
+      runId: string;
+      variables: Record<string, unknown>;
+      signal: AbortSignal;
+      circularLimit: number;
+      /** Set in a forked Async branch: its job id. */
+      jobId?: string;
+      /** Runs a forked Async branch to its end (execute.ts supplies it). */
+      fork?: (componentId: string, input: Record<string, unknown>, jobId: string) => Promise<unknown>;
+      /** The deployed version this run uses (null: the draft), passed on to Async jobs. */
+      version?: string | null;
+    },
   ) {
-    this.asyncMode = options.asyncMode ?? false;
+    this.asyncMode = options.jobId !== undefined;
+    this.jobId = options.jobId;
     for (const entry of agent.order) {
       const state: ComponentState = { active: false, status: '', sourceId: null, step: 0, runtimeData: {} };
       if (entry.type?.alwaysActive) Object.assign(state, { active: true, alwaysActive: true });
@@ -147,11 +168,16 @@ export class AgentRun implements RunHandle {
     this.activate(id, input, null);
   }
 
-  /** Activate component `id` directly (an Async fork starts at its Async component). */
-  activate(id: string, input: Record<string, unknown>, sourceId: string | null): void {
+  /**
+   * Activate component `id` directly. An Async fork starts at its Async component with `asInputs`:
+   * the values arrive as if wired in (SmythOS puts an endpoint in front of it), whereas a skill's
+   * APIEndpoint reads the request itself.
+   */
+  activate(id: string, input: Record<string, unknown>, sourceId: string | null, options: { asInputs?: boolean } = {}): void {
     const state = this.states.get(id);
     if (!state) throw new RunError(`Component ${id} not found`, 500);
     Object.assign(state, { active: true, input, sourceId, step: this.step });
+    if (options.asInputs) this.updateRuntimeData(id, { input });
   }
 
   /** Stop before the next call; calls already running see `signal` abort. */
@@ -259,6 +285,19 @@ export class AgentRun implements RunHandle {
   /** Replace component `id`'s runtime data keys (ForEach's `_LoopData`). */
   setRuntimeData(id: string, patch: RuntimeData): void {
     this.updateRuntimeData(id, patch);
+  }
+
+  async startAsync(componentId: string, input: Record<string, unknown>): Promise<string> {
+    const jobId = `${componentId}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const async = this.services.async ?? defaultAsyncBranches();
+    const fork = this.options.fork;
+    if (!fork) throw new Error('Async branches are not available in this run');
+    await async.start({ jobId, agentId: this.agent.id, version: this.options.version ?? null, componentId, input }, () => fork(componentId, input, jobId));
+    return jobId;
+  }
+
+  awaitAsync(jobIds: string[], count: number, maxTimeMs: number) {
+    return (this.services.async ?? defaultAsyncBranches()).wait(jobIds, count, maxTimeMs, this.options.signal);
   }
 
   /** SmythOS `callComponent`: run one component and activate what it feeds. */
@@ -479,7 +518,8 @@ export class AgentRun implements RunHandle {
     const activated: unknown[] = [];
     for (const [targetId, connections] of byTarget) {
       const target = this.agent.components.get(targetId)!;
-      if (!this.asyncMode && target.async && target.data.name !== 'Async') continue;
+      // The main flow skips Async branches; a fork runs only them (SmythOS cleans the JobID branch out of it).
+      if (this.asyncMode ? !target.async : target.async && target.data.name !== 'Async') continue;
       let errorHandler = false;
       const nextInput: Record<string, unknown> = {};
       let any = false;

@@ -36,10 +36,31 @@ export interface EngineServices {
   async?: AsyncBranches;
 }
 
-/** The Async/Await port: in-process by default, queue-backed in the server. */
+/** An Async branch to run in the background (research/smythos.md §2.5). */
+export interface AsyncBranch {
+  /** `<asyncComponentId>-<random>`, as SmythOS names jobs. */
+  jobId: string;
+  agentId: string;
+  /** The deployed version the parent run used (null: the draft). */
+  version: string | null;
+  /** The Async component the branch starts at. */
+  componentId: string;
+  input: Record<string, unknown>;
+}
+
+/** A branch's state as Await reports it: `pending`, `done`, `failed` or `unknown_job`. */
+export interface AsyncJobState {
+  output: unknown;
+  status: string;
+}
+
+/**
+ * The Async/Await port: in-process by default (`orrery agent run`, tests), durable queue jobs in the
+ * server (src/agents/async-jobs.ts) so a branch survives its process and Await works across instances.
+ */
 export interface AsyncBranches {
-  /** Start a branch; returns its job id at once. */
-  start(branch: { agentId: string; componentId: string; input: Record<string, unknown> }, run: () => Promise<unknown>): Promise<string>;
-  /** Wait up to `maxTimeMs` for `count` of `jobIds` to finish; returns each job's `{output, status}`. */
-  wait(jobIds: string[], count: number, maxTimeMs: number, signal: AbortSignal): Promise<Record<string, { output: unknown; status: string }>>;
+  /** Start `branch`; `execute` runs it here (in-process), a queue-backed port runs it in a worker instead. */
+  start(branch: AsyncBranch, execute: () => Promise<unknown>): Promise<void>;
+  /** Wait up to `maxTimeMs` until `count` of `jobIds` are no longer pending; each job's state. */
+  wait(jobIds: string[], count: number, maxTimeMs: number, signal: AbortSignal): Promise<Record<string, AsyncJobState>>;
 }
