@@ -182,6 +182,8 @@ export function attachmentHeader(name: string): string {
 }
 
 const AgentParams = z.object({ agentId: z.string().min(1).max(64) });
+/** The `.smyth` body: read as text and checked by import (every problem at once), not by this schema. */
+const SmythBody = z.unknown().describe('the .smyth file: the agent object, or {"data": <agent>, "version": …}');
 
 /** Registers the routes (expects prefix `/api/agents`). */
 export async function agentsRoutes(app: FastifyInstance, opts: AgentsRoutesOptions): Promise<void> {
@@ -215,7 +217,7 @@ export async function agentsRoutes(app: FastifyInstance, opts: AgentsRoutesOptio
     {
       config,
       bodyLimit: AGENT_DOCUMENT_MAX_BYTES,
-      schema: { tags, summary: 'Import a .smyth agent (the body is the file)', querystring: z.object({ name: z.string().max(AGENT_NAME_MAX_CHARS).optional() }), response: { 201: Imported } },
+      schema: { tags, summary: 'Import a .smyth agent (the body is the file)', body: SmythBody, querystring: z.object({ name: z.string().max(AGENT_NAME_MAX_CHARS).optional() }), response: { 201: Imported } },
     },
     async (request, reply) => {
       const { agent, problems } = await agents.create(caller(request), documentOf(request), request.query.name !== undefined ? { name: request.query.name } : {});
@@ -232,7 +234,7 @@ export async function agentsRoutes(app: FastifyInstance, opts: AgentsRoutesOptio
     {
       config,
       bodyLimit: AGENT_DOCUMENT_MAX_BYTES,
-      schema: { tags, summary: 'Replace the draft with a .smyth document (versions stay)', params: AgentParams, querystring: z.object({ name: z.string().max(AGENT_NAME_MAX_CHARS).optional() }), response: { 200: Imported } },
+      schema: { tags, summary: 'Replace the draft with a .smyth document (versions stay)', params: AgentParams, body: SmythBody, querystring: z.object({ name: z.string().max(AGENT_NAME_MAX_CHARS).optional() }), response: { 200: Imported } },
     },
     async (request) => {
       const { agent, problems } = await agents.replace(caller(request), request.params.agentId, documentOf(request), request.query.name !== undefined ? { name: request.query.name } : {});
