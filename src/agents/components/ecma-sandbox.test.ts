@@ -44,6 +44,11 @@ test('console writes into the run log', async () => {
   logs.length = 0;
   await run(main('console.log("hello", { a: 1 }); console.warn("careful"); return 1;'));
   assert.deepEqual(logs, ['info hello {"a":1}', 'warn careful']);
+  logs.length = 0;
+  await run(main('for (let i = 0; i < 10000; i++) console.log("x".repeat(10000)); return 1;'));
+  assert.equal(logs.length, 201, 'at most 200 lines, then one notice');
+  assert.equal(logs[0]!.length, 'info '.length + 4000);
+  assert.equal(logs[200], 'warn console output truncated after 200 lines');
 });
 
 test('SmythOS\'s main checks, verbatim', async () => {

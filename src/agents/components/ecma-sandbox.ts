@@ -71,10 +71,8 @@ function loadQuickJS(): Promise<QuickJSWASMModule> {
   }));
 }
 
-/** After an out-of-memory failure the module is replaced, so no allocator state left half-way is reused. */
-function dropQuickJS(): void {
-  quickjs = undefined;
-}
+/** Replaces the module after a crash inside it, so no state left half-way is reused. */
+const dropQuickJS = (): void => void (quickjs = undefined);
 
 /**
  * What the guest has besides the language: `console` into the host log, and timers kept in a guest-side
@@ -117,12 +115,21 @@ const TIMERS_PRELUDE = `
 })();
 `;
 
+const MAX_LOG_LINES = 200;
+const MAX_LOG_LINE_CHARS = 4000;
+
 /** Installs what `source` names: `console`, SmythOS's `___internal.b64decode` (Code's generated variables), timers. */
 function install(vm: QuickJSContext, source: string, options: SandboxOptions): { prelude: string; timers: boolean } {
   let prelude = '';
   if (/\bconsole\b/.test(source)) {
+    // Capped, so a logging loop cannot fill the host's memory (or the run record) within its time.
+    let lines = 0;
     const log = vm.newFunction('___log', (level, message) => {
-      options.log?.(vm.getString(level) as ComponentLog['level'], vm.getString(message));
+      if (++lines > MAX_LOG_LINES) {
+        if (lines === MAX_LOG_LINES + 1) options.log?.('warn', `console output truncated after ${MAX_LOG_LINES} lines`);
+        return;
+      }
+      options.log?.(vm.getString(level) as ComponentLog['level'], vm.getString(message).slice(0, MAX_LOG_LINE_CHARS));
     });
     vm.setProp(vm.global, '___log', log);
     log.dispose();
@@ -223,11 +230,9 @@ function unwrap(vm: QuickJSContext, result: ReturnType<QuickJSContext['evalCode'
 /** The number `expression` evaluates to in the guest. */
 function evalNumber(vm: QuickJSContext, expression: string): number {
   const handle = unwrap(vm, vm.evalCode(expression));
-  try {
-    return vm.getNumber(handle);
-  } finally {
-    handle.dispose();
-  }
+  const value = vm.getNumber(handle);
+  handle.dispose();
+  return value;
 }
 
 /** The guest's error as a host Error: `<Name>: <message>` for Error objects, the thrown value otherwise. */
