@@ -19,6 +19,7 @@ import { createBotJobs } from './bots/jobs.ts';
 import { botJobsRoutes } from './bots/jobs-routes.ts';
 import { queueAdminRoutes } from './queue/admin-routes.ts';
 import { agentsRoutes } from './agents/routes.ts';
+import { agentRunnerRoutes } from './agents/runner-routes.ts';
 import { createServices, type Services } from './services.ts';
 import { errorsPlugin } from './server/errors.ts';
 import { correlationIdOf, requestContextPlugin } from './server/request-context.ts';
@@ -117,9 +118,21 @@ function moduleList(config: Config, clock: Clock): OrreryModule[] {
     },
     {
       name: 'agents',
-      modes: ['runtime'],
+      modes: ['runtime', 'agent'],
       register: async (app, s) => {
         await app.register(agentsRoutes, { prefix: '/api/agents', agents: s.agents });
+      },
+    },
+    {
+      // Skills at /api/<endpoint>: registered after every platform route under /api, which win.
+      name: 'agent-runner',
+      modes: ['agent'],
+      register: async (app, s) => {
+        await app.register(agentRunnerRoutes, {
+          runner: s.agentRunner,
+          defaultAgentDomain: config.agentDomains.default,
+          prodAgentDomain: config.agentDomains.prod,
+        });
       },
     },
     {

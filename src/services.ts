@@ -27,6 +27,8 @@ import { createAgentVault } from './agents/vault.ts';
 import { createRunRecorder } from './agents/run-recorder.ts';
 import { createAgentsService, type AgentsService } from './agents/service.ts';
 import { isKnownComponentType } from './agents/components/index.ts';
+import { createAgentRunner, type AgentRunner } from './agents/runner.ts';
+import { createModelRouter } from './llm/models.ts';
 
 /** The services every module may call. */
 export interface Services {
@@ -37,6 +39,8 @@ export interface Services {
   queue: Queue;
   bots: BotsService;
   agents: AgentsService;
+  /** Runs agent skills (the agent runner, src/agents/runner.ts). */
+  agentRunner: AgentRunner;
 }
 
 /** Where the services report problems that are not any caller's (e.g. the event bus reconnecting). */
@@ -132,13 +136,21 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
     isKnownType: isKnownComponentType,
   });
 
+  const { openaiBaseUrl, openaiApiKey } = config.agents;
+  const agentRunner = createAgentRunner({
+    agents,
+    generate: createModelRouter({ openAi: { ...(openaiBaseUrl ? { baseUrl: openaiBaseUrl } : {}), ...(openaiApiKey ? { apiKey: openaiApiKey } : {}) } }),
+    http: { allowPrivateNetwork: config.agents.httpAllowPrivate, timeoutMs: config.agents.httpTimeoutMs },
+    runTimeoutMs: config.agents.runTimeoutMs,
+  });
+
   const sharedRoomId = await rooms.ensureSharedRoom();
   rooms.setSendPolicy(sharedRoomId, runtime.sharedSendPolicy);
   accounts.onUserCreated(async (user) => void (await rooms.join(sharedRoomId, user.userId, matrix.memberProfile(user))));
   accounts.onCredentialsRevoked((userId) => rooms.announceCredentialsRevoked(userId));
 
   return {
-    services: { accounts, rooms, runtime, matrix, queue, bots, agents },
+    services: { accounts, rooms, runtime, matrix, queue, bots, agents, agentRunner },
     checks: eventBus.health ? { event_bus: eventBus.health } : {},
     async close() {
       await queue.stop();

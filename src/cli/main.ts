@@ -11,6 +11,7 @@ import { connectCommand } from '../connect/main.ts';
 import { botRunnerCommand } from './bot-runner.ts';
 import { botsCommand } from './bots.ts';
 import { workerCommand } from './worker.ts';
+import { agentCommand } from './agent.ts';
 
 const program = new Command('orrery')
   .description('Orrery: a self-hosted runtime where bots and agents live.')
@@ -24,5 +25,6 @@ program.addCommand(connectCommand());
 program.addCommand(botRunnerCommand());
 program.addCommand(botsCommand());
 program.addCommand(workerCommand());
+program.addCommand(agentCommand());
 
 await program.parseAsync(process.argv);

@@ -77,6 +77,17 @@ export interface Config {
     pollIntervalMs: number;
     retentionMs: number;
   };
+  agents: {
+    /** See AGENT_RUN_TIMEOUT_MS. */
+    runTimeoutMs: number;
+    /** See AGENT_HTTP_TIMEOUT_MS. */
+    httpTimeoutMs: number;
+    /** See AGENT_HTTP_ALLOW_PRIVATE. */
+    httpAllowPrivate: boolean;
+    /** See OPENAI_BASE_URL and OPENAI_API_KEY. */
+    openaiBaseUrl: string | undefined;
+    openaiApiKey: string | undefined;
+  };
   /** See SYNC_WAKE_MAX_DELAY_MS. */
   syncWakeMaxDelayMs: number;
 }
@@ -173,6 +184,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       leaseMs: e.QUEUE_LEASE_MS,
       pollIntervalMs: e.QUEUE_POLL_MS,
       retentionMs: e.QUEUE_RETENTION_MS,
+    },
+    agents: {
+      runTimeoutMs: e.AGENT_RUN_TIMEOUT_MS,
+      httpTimeoutMs: e.AGENT_HTTP_TIMEOUT_MS,
+      httpAllowPrivate: e.AGENT_HTTP_ALLOW_PRIVATE,
+      openaiBaseUrl: e.OPENAI_BASE_URL || undefined,
+      openaiApiKey: e.OPENAI_API_KEY || undefined,
     },
     syncWakeMaxDelayMs: e.SYNC_WAKE_MAX_DELAY_MS,
   };

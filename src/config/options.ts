@@ -124,6 +124,11 @@ export const envSchema = z.object({
   QUEUE_POLL_MS: int('QUEUE_POLL_MS', 10).prefault('1000'),
   QUEUE_RETENTION_MS: int('QUEUE_RETENTION_MS', 0).prefault(String(7 * 24 * 3600_000)),
   SYNC_WAKE_MAX_DELAY_MS: int('SYNC_WAKE_MAX_DELAY_MS', 0, 5000).prefault('250'),
+  AGENT_RUN_TIMEOUT_MS: int('AGENT_RUN_TIMEOUT_MS', 100, 21_600_000).prefault('120000'),
+  AGENT_HTTP_TIMEOUT_MS: int('AGENT_HTTP_TIMEOUT_MS', 100, 600_000).prefault('30000'),
+  AGENT_HTTP_ALLOW_PRIVATE: bool('AGENT_HTTP_ALLOW_PRIVATE').prefault('false'),
+  OPENAI_BASE_URL: z.string().optional(),
+  OPENAI_API_KEY: z.string().optional(),
 });
 
 /** Raw environment input accepted by {@link envSchema}. */
@@ -178,6 +183,11 @@ export const OPTION_DOCS: Record<keyof EnvInput, string> = {
   QUEUE_LEASE_MS: 'A running job\'s lease, milliseconds: a worker that stops renewing it (it died) loses the job to another after this long. At least twice `QUEUE_POLL_MS`.',
   QUEUE_POLL_MS: 'How often workers look for jobs enqueued by other processes and renew their leases, milliseconds (jobs enqueued in the same process start at once).',
   QUEUE_RETENTION_MS: 'Finished jobs (completed, failed, cancelled) are deleted this long after they finish, milliseconds (default 7 days).',
+  AGENT_RUN_TIMEOUT_MS: 'Longest an agent skill call may run before it is stopped and answered 504, milliseconds.',
+  AGENT_HTTP_TIMEOUT_MS: 'Default timeout of an agent\'s outbound HTTP request (APICall) when the component sets none, milliseconds.',
+  AGENT_HTTP_ALLOW_PRIVATE: 'Let agents\' outbound HTTP (APICall) reach loopback, private and link-local addresses (refused by default).',
+  OPENAI_BASE_URL: 'OpenAI-compatible API base URL for agents\' models other than the offline `Echo` (e.g. https://api.openai.com/v1); unset: only `Echo` answers.',
+  OPENAI_API_KEY: 'API key sent to OPENAI_BASE_URL. A secret: prefer a file-mounted environment.',
   SYNC_WAKE_MAX_DELAY_MS: 'Longest a woken Matrix `/sync` long-poll is held while the server is busy, so that a room in full flow is answered in fewer, fuller batches, milliseconds (0: never held; an idle server answers at once).',
 };
 

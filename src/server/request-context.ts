@@ -43,6 +43,7 @@ export const requestContextPlugin = fp(
           module: module ?? null,
           route: route ?? null,
           reason: route ? `matched ${route} of module ${module ?? 'server'}` : 'no route matched',
+          ...(request.routing ? { routing: request.routing } : {}),
         },
         'request completed',
       );

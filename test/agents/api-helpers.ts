@@ -9,7 +9,7 @@ import type { Client } from '../helpers/client.ts';
 import type { TestTarget } from '../helpers/server.ts';
 
 /** Where the fixtures live (override with ORRERY_SMYTH_FIXTURES). */
-export const FIXTURES_DIR = process.env.ORRERY_SMYTH_FIXTURES ?? '/work/shared/smyth';
+export const FIXTURES_DIR = process.env.ORRERY_SMYTH_FIXTURES ?? path.resolve(import.meta.dirname, '../../../shared/smyth');
 /** Every fixture file name. */
 export const FIXTURES = ['sre-echo-LLMPrompt.smyth', 'functions-components.smyth', 'general-unit-tests.smyth', 'linear-utility.smyth'] as const;
 

@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -118,6 +118,48 @@ describe('orrery CLI', () => {
     const nobody = run(['bots', 'register', 'nobody', '--command', '!echo=echo'], env);
     assert.equal(nobody.status, 1);
     assert.equal(nobody.stderr.trim().split('\n').length, 1);
+  });
+
+  test('agent run: a .smyth skill answered in-process with no server; bad input exits 1 with a clear line', () => {
+    const env = { ...process.env, NODE_ENV: 'test' };
+    const fixtures = path.join(ROOT, '../shared/smyth');
+    const pipe = run(['agent', 'run', path.join(fixtures, 'linear-utility.smyth'), '--skill', 'pipe', '--input', 'message=hello world', '--trace'], env);
+    assert.equal(pipe.status, 0, pipe.stderr);
+    assert.deepEqual(JSON.parse(pipe.stdout), { result: 'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9' });
+    assert.match(pipe.stderr, /^wave 2 FEncDec C1 /m);
+    const say = run(['agent', 'run', path.join(fixtures, 'sre-echo-LLMPrompt.smyth'), '--skill', '/api/say', '--body', '{"message":"Rose"}'], env);
+    assert.deepEqual(JSON.parse(say.stdout), { result: 'Saying : Rose' });
+    const nope = run(['agent', 'run', path.join(fixtures, 'functions-components.smyth'), '--skill', 'nope'], env);
+    assert.equal(nope.status, 1);
+    assert.deepEqual(JSON.parse(nope.stdout), { error: 'Endpoint POST /api/nope Not Found' });
+    const badBody = run(['agent', 'run', path.join(fixtures, 'linear-utility.smyth'), '--skill', 'pipe', '--body', '{nope'], env);
+    assert.equal(badBody.status, 1);
+    assert.match(badBody.stderr, /^orrery: --body is not JSON/m);
+    const missing = run(['agent', 'run', '/nonexistent.smyth', '--skill', 'pipe'], env);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /^orrery: cannot read \/nonexistent.smyth/m);
+  });
+
+  test('agent import, list, deploy, export: a round trip on the database', async () => {
+    const env = await childEnv();
+    assert.equal(run(['admin', 'create-user', 'carol', '--password', 'password-carol'], env).status, 0);
+    const file = path.join(ROOT, '../shared/smyth/linear-utility.smyth');
+    const imported = run(['agent', 'import', file, '--user', 'carol'], env);
+    assert.equal(imported.status, 0, imported.stderr);
+    const id = /^agent (a[a-z0-9]+) "bench-linear-utility" owned by @carol:localhost$/m.exec(imported.stdout)?.[1];
+    assert.ok(id, imported.stdout);
+    assert.match(imported.stdout, /^ {2}POST \/api\/pipe$/m);
+    assert.match(run(['agent', 'list', '--user', 'carol'], env).stdout, new RegExp(`^${id}\tbench-linear-utility\t@carol:localhost\towner$`, 'm'));
+    assert.match(run(['agent', 'deploy', id], env).stdout, new RegExp(`deployed ${id} version 1.0`));
+    assert.match(run(['agent', 'deploy', id, '1.2'], env).stdout, /version 1\.2/);
+    const again = run(['agent', 'deploy', id, '1.2'], env);
+    assert.equal(again.status, 1);
+    const exported = run(['agent', 'export', id, '1.0'], env);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.deepEqual(JSON.parse(exported.stdout), JSON.parse(readFileSync(file, 'utf8')));
+    const unknown = run(['agent', 'export', 'anothernonexistent'], env);
+    assert.equal(unknown.status, 1);
+    assert.equal(unknown.stderr.trim().split('\n').length, 1);
   });
 
   test('an account made by `admin create-user` can post at once (regression: the CLI assembled its own services and never joined it to the shared space: 403 ORR_ROOMS_NOT_JOINED)', async () => {

@@ -87,6 +87,14 @@ const EXPECTED: Record<string, Access> = {
   'DELETE /api/agents/:agentId/keys/:name': 'user',
   'GET /api/agents/:agentId/runs': 'user',
   'GET /api/agents/:agentId/runs/:runId': 'user',
+  // Skills (src/agents/runner-routes.ts): declared public because the agent decides — owner-only by
+  // default, a vault key, or anyone; test/agents/runner.test.ts walks those callers per mode.
+  'GET /api/*': 'public',
+  'POST /api/*': 'public',
+  'GET /:version/api/*': 'public',
+  'POST /:version/api/*': 'public',
+  'GET /agents/:agentId/api/*': 'public',
+  'POST /agents/:agentId/api/*': 'public',
 };
 
 /**

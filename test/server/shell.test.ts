@@ -19,7 +19,7 @@ describe('server shell', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.status, 'ok');
     assert.equal(r.body.mode, 'runtime');
-    assert.deepEqual(r.body.modules, ['accounts', 'runtime', 'matrix', 'bots', 'web']);
+    assert.deepEqual(r.body.modules, ['accounts', 'runtime', 'matrix', 'bots', 'agents', 'agent-runner', 'web']);
     assert.match(r.body.version, /^\d+\.\d+\.\d+/);
     assert.equal(typeof r.body.uptime_s, 'number');
     // PostgreSQL adds the cross-instance event bus (LISTEN connection) as a dependency.
@@ -132,12 +132,13 @@ describe('server shell', () => {
 });
 
 describe('server modes', () => {
-  test('SERVER_MODE=agent loads the platform modules but not the UI', async () => {
+  test('SERVER_MODE=agent serves agents alone: the platform modules and the agents, no UI', async () => {
     const s = await startTestApp({ SERVER_MODE: 'agent' });
     try {
       const h = await s.client().get('/health');
       assert.equal(h.body.mode, 'agent');
-      assert.deepEqual(h.body.modules, ['accounts']);
+      assert.deepEqual(h.body.modules, ['accounts', 'agents', 'agent-runner']);
+      assert.equal((await s.client().get('/api/runtime/spec')).status, 404);
       const root = await s.client().get('/', { accept: 'text/html' });
       assert.equal(root.status, 404);
     } finally {

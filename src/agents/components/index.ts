@@ -9,6 +9,7 @@ import { apiEndpoint } from './api-endpoint.ts';
 import { asyncComponent, awaitComponent } from './async.ts';
 import { apiOutput } from './api-output.ts';
 import { classifier } from './classifier.ts';
+import { code, ecmaSandbox } from './ecma-sandbox.ts';
 import { fEncDec } from './fencdec.ts';
 import { fHash } from './fhash.ts';
 import { forEach } from './for-each.ts';
@@ -36,6 +37,8 @@ export const COMPONENT_TYPES: ReadonlyMap<string, ComponentType> = new Map(
     forEach,
     asyncComponent,
     awaitComponent,
+    ecmaSandbox,
+    code,
     fEncDec,
     fHash,
     fSign,

@@ -79,7 +79,8 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
     version: options.version ?? null,
     // A branch outlives the run that started it: its own id, budget and no inherited signal.
     fork: async (componentId, input, jobId) => {
-      const { signal: _signal, ...rest } = options;
+      const rest = { ...options };
+      delete rest.signal;
       const outcome = await executeRun({ ...rest, runId: newRunId(), fork: { componentId, input, jobId } });
       if (outcome.state !== 'completed') throw new Error(outcome.error ?? 'Async branch failed');
       return outcome.data;

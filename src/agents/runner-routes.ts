@@ -1,0 +1,218 @@
+/**
+ * Skill calls over HTTP (issue 10 §4; research/smythos.md §4-5): `GET|POST /api/<endpoint>`,
+ * `/v<version>/api/<endpoint>` and the explicit `/agents/<agentId>/api/<endpoint>`, the agent taken
+ * from `X-AGENT-ID` or the host `<agentId>.<DEFAULT_AGENT_DOMAIN|PROD_AGENT_DOMAIN>`, the version from
+ * the path prefix or `X-AGENT-VERSION` (a production host without one runs the newest deployment, any
+ * other host the draft). Routing follows the smart router's priority (§4): `X-FORCE-AGENT-RUNNER`,
+ * then any `X-DEBUG-*`/`X-MONITOR-ID`, then `X-FORCE-DEBUGGER`, then `X-ROUTING-MODE`; the decision
+ * and its reason go into the request's log line. Debugger-bound calls answer 501 until the debugger
+ * exists. Platform paths (`/api/agents/*`, `/api/runtime/*`, `/api/auth/*`, …) are matched by their own
+ * routes first and never reach an agent; an unknown one is the server's 404.
+ *
+ * | method | path | who |
+ * |---|---|---|
+ * | GET, POST | /api/* , /v:version/api/* , /agents/:agentId/api/* | per the agent's skill access: owner (default), vault key, or public |
+ */
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RunRequest, UploadedFile } from './engine/types.ts';
+import type { AgentRunner } from './runner.ts';
+
+/** Options of {@link agentRunnerRoutes}. */
+export interface AgentRunnerRoutesOptions {
+  runner: AgentRunner;
+  /** Development agents' domain: `<agentId>.<domain>` runs the draft. */
+  defaultAgentDomain: string;
+  /** Production agents' domain (empty: none): `<agentId>.<domain>` runs the newest deployment. */
+  prodAgentDomain: string;
+}
+
+/** Multipart limits (SmythOS: 5 files of at most 5 MB, held in memory). */
+export const UPLOAD_MAX_FILES = 5;
+export const UPLOAD_MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+/** Path prefixes that belong to the platform: an agent's skill can never shadow them. */
+export const RESERVED_API_PREFIXES = ['/api/agents', '/api/runtime', '/api/auth', '/api/admin', '/api/bots', '/api/me', '/api/docs'];
+
+const DEBUG_HEADERS = ['x-debug-run', 'x-debug-read', 'x-debug-inj', 'x-debug-stop', 'x-debug-skip', 'x-monitor-id'];
+const VERSION_SEGMENT = /^v(\d+(?:\.\d+)?)$/;
+const AGENT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/i;
+/** Request headers a component never sees (credentials). */
+const HIDDEN_HEADERS = new Set(['authorization', 'cookie', 'x-csrf-token', 'proxy-authorization']);
+
+/** Where the smart router sends a call, and why (research §4). */
+export interface RoutingDecision {
+  target: 'agent-runner' | 'debugger';
+  reason: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The smart router's decision, logged with the request. */
+    routing?: RoutingDecision;
+  }
+}
+
+/** The smart router's decision from headers alone, in SmythOS's priority order. */
+export function routeByHeaders(headers: Record<string, string | string[] | undefined>): RoutingDecision {
+  if (headers['x-force-agent-runner'] !== undefined) return { target: 'agent-runner', reason: 'X-FORCE-AGENT-RUNNER present' };
+  const debug = DEBUG_HEADERS.find((h) => headers[h] !== undefined);
+  if (debug) return { target: 'debugger', reason: `${debug.toUpperCase()} present` };
+  if (headers['x-force-debugger'] !== undefined) return { target: 'debugger', reason: 'X-FORCE-DEBUGGER present' };
+  const mode = String(headers['x-routing-mode'] ?? '').toLowerCase();
+  if (mode === 'debugger') return { target: 'debugger', reason: 'X-ROUTING-MODE: debugger' };
+  if (mode === 'agent-runner') return { target: 'agent-runner', reason: 'X-ROUTING-MODE: agent-runner' };
+  return { target: 'agent-runner', reason: 'default (no routing header)' };
+}
+
+/** The agent id a host names, and whether it is the production domain. */
+export function agentFromHost(host: string, defaultDomain: string, prodDomain: string): { agentId?: string; production: boolean } {
+  const name = host.replace(/:\d+$/, '').toLowerCase();
+  for (const [domain, production] of [
+    [prodDomain, true],
+    [defaultDomain, false],
+  ] as const) {
+    if (!domain) continue;
+    const suffix = `.${domain.toLowerCase()}`;
+    if (name.endsWith(suffix)) {
+      const label = name.slice(0, -suffix.length);
+      if (AGENT_ID.test(label)) return { agentId: label, production };
+    }
+  }
+  return { production: false };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Registers the skill routes at the root. */
+export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerRoutesOptions): Promise<void> {
+  await app.register(formbody, { bodyLimit: 100 * 1024 });
+  await app.register(multipart, { limits: { files: UPLOAD_MAX_FILES, fileSize: UPLOAD_MAX_FILE_BYTES, fields: 200, parts: 220 }, throwFileSizeLimit: true });
+
+  /** Fields and files of a multipart body; 400 `Too many files` / `File too large`. */
+  async function readMultipart(request: FastifyRequest, reply: FastifyReply): Promise<{ body: Record<string, unknown>; files: UploadedFile[] } | undefined> {
+    const body: Record<string, unknown> = {};
+    const files: UploadedFile[] = [];
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          files.push({ fieldname: part.fieldname, filename: part.filename, mimetype: part.mimetype, data: await part.toBuffer() });
+        } else body[part.fieldname] = part.value;
+      }
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const message =
+        code === 'FST_FILES_LIMIT' ? 'Too many files' : code === 'FST_REQ_FILE_TOO_LARGE' ? `File too large: at most ${UPLOAD_MAX_FILE_BYTES} bytes` : 'Invalid multipart body';
+      await reply.status(400).send({ error: message });
+      return undefined;
+    }
+    return { body, files };
+  }
+
+  async function serve(request: FastifyRequest, reply: FastifyReply, parts: { agentId?: string; version?: string; endpoint: string }) {
+    const decision = routeByHeaders(request.headers);
+    request.routing = decision;
+    if (decision.target === 'debugger') {
+      return reply.status(501).send({ error: `Not Implemented: this call is routed to the debugger (${decision.reason}), which this server does not have yet` });
+    }
+    const host = agentFromHost(request.headers.host ?? '', opts.defaultAgentDomain, opts.prodAgentDomain);
+    const agentId = parts.agentId ?? headerText(request.headers['x-agent-id']) ?? host.agentId;
+    const path = `/api/${parts.endpoint}`;
+    if (!agentId) return reply.status(404).send({ error: `${path} Not Found` });
+    const version = parts.version ?? headerText(request.headers['x-agent-version']) ?? (host.production ? 'latest' : undefined);
+    let body: Record<string, unknown> = {};
+    let files: UploadedFile[] | undefined;
+    if (request.isMultipart()) {
+      const read = await readMultipart(request, reply);
+      if (!read) return reply;
+      ({ body, files } = read);
+    } else if (request.body && typeof request.body === 'object' && !Array.isArray(request.body)) body = request.body as Record<string, unknown>;
+    else if (request.body !== undefined && request.body !== null && request.method === 'POST') {
+      return reply.status(400).send({ error: 'The request body must be a JSON object, a form or multipart' });
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) if (!HIDDEN_HEADERS.has(name) && typeof value === 'string') headers[name] = value;
+    const runRequest: RunRequest = {
+      method: request.method,
+      path,
+      body: request.method === 'GET' ? {} : body,
+      query: { ...(request.query as Record<string, unknown>) },
+      headers,
+      ...(files ? { files } : {}),
+    };
+    // Runtime tokens and bot JWTs are for their own surfaces; a skill takes a person's credential.
+    const principal = request.principal && ['session', 'access_token', 'jwt'].includes(request.principal.via) ? request.principal : null;
+    const authorization = request.headers.authorization;
+    const bearer = !request.principal && authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : undefined;
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!reply.sent) abort.abort(new Error('client closed the connection'));
+    };
+    request.raw.once('close', onClose);
+    try {
+      const answer = await opts.runner.runSkill({
+        agentId,
+        version,
+        request: runRequest,
+        caller: { userId: principal?.user.userId, admin: principal?.user.isAdmin, bearer },
+        correlationId: request.id,
+        signal: abort.signal,
+      });
+      if (answer.runId) reply.header('x-run-id', answer.runId);
+      reply.status(answer.status);
+      if (typeof answer.body === 'string') return reply.type('text/plain; charset=utf-8').send(answer.body);
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer.body ?? null));
+    } finally {
+      request.raw.off('close', onClose);
+    }
+  }
+
+  const handler = (pick: (request: FastifyRequest) => { agentId?: string; version?: string; endpoint: string } | undefined) =>
+    async function skill(request: FastifyRequest, reply: FastifyReply) {
+      const parts = pick(request);
+      if (!parts) return reply.callNotFound();
+      return serve(request, reply, parts);
+    };
+  const config = { auth: 'public' as const };
+  const methods = ['GET', 'POST'] as ('GET' | 'POST')[];
+  const endpointOf = (rest: string | undefined) => (rest && !rest.includes('/') ? rest : undefined);
+
+  app.route({
+    method: methods,
+    url: '/api/*',
+    config,
+    schema: { hide: true },
+    handler: handler((request) => {
+      const path = request.url.split('?')[0]!;
+      if (RESERVED_API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return undefined;
+      const endpoint = endpointOf((request.params as { '*': string })['*']);
+      return endpoint ? { endpoint } : undefined;
+    }),
+  });
+  app.route({
+    method: methods,
+    url: '/:version/api/*',
+    config,
+    schema: { hide: true },
+    handler: handler((request) => {
+      const { version, '*': rest } = request.params as { version: string; '*': string };
+      const match = VERSION_SEGMENT.exec(version);
+      const endpoint = endpointOf(rest);
+      return match && endpoint ? { version: match[1]!, endpoint } : undefined;
+    }),
+  });
+  app.route({
+    method: methods,
+    url: '/agents/:agentId/api/*',
+    config,
+    schema: { hide: true },
+    handler: handler((request) => {
+      const { agentId, '*': rest } = request.params as { agentId: string; '*': string };
+      const endpoint = endpointOf(rest);
+      return endpoint && AGENT_ID.test(agentId) ? { agentId, endpoint } : undefined;
+    }),
+  });
+}

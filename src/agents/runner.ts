@@ -1,0 +1,149 @@
+/**
+ * The agent runner (issue 10 §4, research/smythos.md §5): one skill call — load the agent (draft,
+ * deployed version or latest), check who may call it, resolve its vault keys into the variables, run
+ * the engine, record the run and every component call, and answer the way SmythOS's runner does.
+ * Knows nothing about HTTP: `runner-routes.ts` maps requests onto {@link AgentRunner.runSkill}.
+ */
+import type { AgentMemory, OutboundHttpPolicy } from './engine/component.ts';
+import { compileAgent, type CompiledAgent } from './engine/compile.ts';
+import { executeRun, newRunId, responseBody, type ExecuteOutcome } from './engine/execute.ts';
+import type { AsyncBranches, EngineServices, RunRequest } from './engine/types.ts';
+import { builtinComponents } from './components/index.ts';
+import type { AgentsService, LoadedAgent } from './service.ts';
+import type { CallRecord, RunRecord } from './types.ts';
+
+/** Who is calling a skill. */
+export interface SkillCaller {
+  /** A signed-in Orrery user (session or access token). */
+  userId?: string | undefined;
+  admin?: boolean | undefined;
+  /** A bearer that is not an Orrery credential: compared with the agent's vault key. */
+  bearer?: string | undefined;
+}
+
+/** One skill call. */
+export interface SkillCall {
+  agentId: string;
+  /** `1.2`, `latest`, or undefined for the draft. */
+  version?: string | undefined;
+  request: RunRequest;
+  caller: SkillCaller;
+  correlationId: string;
+  signal?: AbortSignal;
+  /** The run whose AgentPlugin call made this one. */
+  parentRunId?: string;
+}
+
+/** The answer: status, body (JSON value or text) and the run's id when a run happened. */
+export interface SkillAnswer {
+  status: number;
+  body: unknown;
+  runId?: string;
+}
+
+/** What the runner needs. */
+export interface AgentRunnerDeps {
+  agents: Pick<AgentsService, 'loadForRun' | 'checkSkillAccess' | 'resolveKeys' | 'memoryFor' | 'recordRun'>;
+  /** The model router (src/llm/models.ts). */
+  generate: EngineServices['generate'];
+  http: OutboundHttpPolicy;
+  /** Per-run budget, ms. */
+  runTimeoutMs: number;
+  async?: AsyncBranches;
+}
+
+/** The runner's API. */
+export interface AgentRunner {
+  /** Run one skill; never throws for what a caller or an agent can cause. */
+  runSkill(call: SkillCall): Promise<SkillAnswer>;
+}
+
+const KEY_REFERENCE = /^{{KEY\((.+)\)}}$/;
+
+/**
+ * Agent variables for a run: `{{KEY(name)}}` values replaced from the vault, and every vault key
+ * reachable as `{{KEY(name)}}` in templates (an unknown key stays as written, as in SmythOS).
+ */
+export function variablesWithKeys(variables: Record<string, unknown>, keys: Record<string, string>): Record<string, unknown> {
+  const names = Object.keys(keys);
+  if (names.length === 0) return variables;
+  const out: Record<string, unknown> = {};
+  for (const name of names) out[`KEY(${name})`] = keys[name];
+  for (const [name, value] of Object.entries(variables)) {
+    const match = typeof value === 'string' ? KEY_REFERENCE.exec(value.trim()) : null;
+    out[name] = match && keys[match[1]!] !== undefined ? keys[match[1]!] : value;
+  }
+  return out;
+}
+
+/** Builds the runner. */
+export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
+  const { agents } = deps;
+
+  function record(call: SkillCall, loaded: LoadedAgent, outcome: ExecuteOutcome, body: unknown) {
+    const run: RunRecord = {
+      id: outcome.runId,
+      agentId: loaded.agent.id,
+      version: loaded.version,
+      method: call.request.method.toUpperCase(),
+      skill: call.request.path,
+      status: outcome.state,
+      input: { body: call.request.body, query: call.request.query },
+      result: body,
+      error: outcome.error,
+      httpStatus: outcome.status,
+      callerId: call.caller.userId ?? null,
+      correlationId: call.correlationId,
+      parentRunId: call.parentRunId ?? null,
+      debugSessionId: null,
+      steps: outcome.steps,
+      startedAt: outcome.startedAt,
+      endedAt: outcome.endedAt,
+    };
+    const calls: CallRecord[] = outcome.calls.map((c) => ({
+      runId: outcome.runId,
+      seq: c.seq,
+      componentId: c.componentId,
+      componentName: c.componentName,
+      title: c.title ?? null,
+      step: c.step + 1,
+      sourceId: c.sourceId,
+      input: c.input,
+      output: c.output,
+      error: c.error,
+      startedAt: c.startedAt,
+      endedAt: c.endedAt,
+      logs: c.logs,
+    }));
+    agents.recordRun(run, calls);
+  }
+
+  return {
+    async runSkill(call) {
+      const loaded = await agents.loadForRun(call.agentId, call.version);
+      if ('notFound' in loaded) {
+        if (loaded.notFound === 'version') return { status: 404, body: { error: `Agent version ${call.version} Not Found` } };
+        return { status: 404, body: { error: `${call.request.path} Not Found` } };
+      }
+      const access = await agents.checkSkillAccess(loaded.agent, call.caller);
+      if (access === 'unauthorized') return { status: 401, body: { error: 'This agent requires authentication' } };
+      if (access === 'forbidden') return { status: 403, body: { error: 'You do not have access to this agent' } };
+      const compiled: CompiledAgent = compileAgent(loaded.definition, builtinComponents);
+      const agent = { ...compiled, id: loaded.agent.id, name: loaded.agent.name };
+      const keys = await agents.resolveKeys(loaded.agent.id);
+      const memory: AgentMemory = agents.memoryFor(loaded.agent.id);
+      const outcome = await executeRun({
+        agent,
+        request: call.request,
+        services: { memory, http: deps.http, generate: deps.generate, ...(deps.async ? { async: deps.async } : {}) },
+        variables: variablesWithKeys(compiled.variables, keys),
+        runId: newRunId(),
+        timeoutMs: deps.runTimeoutMs,
+        ...(call.signal ? { signal: call.signal } : {}),
+      });
+      const body = responseBody(outcome, agent);
+      record(call, loaded, outcome, body);
+      return { status: outcome.status, body, runId: outcome.runId };
+    },
+  };
+}

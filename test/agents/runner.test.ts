@@ -1,0 +1,177 @@
+/**
+ * Skills over HTTP (issue 10 §4; research/smythos.md §4-5, §12 items 3-9): agent selection by header,
+ * host and path, versions, smart routing, inputs from query, JSON, forms and multipart, SmythOS's
+ * answers, skill access (anonymous, another user, owner, vault key, public) and the run record.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { agentCallers, fixture, importFixture, type AgentCallers } from './api-helpers.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+describe('agent runner over HTTP', () => {
+  let t: TestServer;
+  let who: AgentCallers;
+  let linear: string;
+  let functions: string;
+  let typing: string;
+
+  before(async () => {
+    t = await startTestServer({ RATE_LIMIT_MAX: '100000', DEFAULT_AGENT_DOMAIN: 'agents.test', PROD_AGENT_DOMAIN: 'agents.prod' });
+    who = await agentCallers(t);
+    linear = await importFixture(who.alice, fixture('linear-utility.smyth'));
+    functions = await importFixture(who.alice, fixture('functions-components.smyth'));
+    typing = await importFixture(who.alice, fixture('general-unit-tests.smyth'));
+  });
+  after(() => t.stop());
+
+  /** POST with a chosen Host header (fetch cannot set one). */
+  const viaHost = (host: string, path: string, body: unknown, bearer = who.aliceToken.bearer!) =>
+    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const url = new URL(path, t.url);
+      const payload = JSON.stringify(body);
+      const req = http.request(
+        url,
+        { method: 'POST', headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${bearer}` } },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as unknown }));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+
+  const pipe = (headers: Record<string, string> = {}, client = who.alice) =>
+    client.post('/api/pipe', { message: 'hello world' }, { 'x-agent-id': linear, ...headers });
+  const HASH = 'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9';
+
+  test('POST /api/<endpoint> with X-AGENT-ID answers as SmythOS does, with x-correlation-id and x-run-id (items 3-4)', async () => {
+    const res = await pipe({ 'x-correlation-id': 'corr-123' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { result: HASH });
+    assert.equal(res.headers.get('x-correlation-id'), 'corr-123');
+    assert.match(res.headers.get('x-run-id') ?? '', /^run_/);
+    const hash = await who.alice.post('/api/hash', { data: 'hello world' }, { 'x-agent-id': functions });
+    assert.deepEqual(hash.body, { id: 'CLYQPM7QOHE', name: 'FHash', result: { Hash: '5eb63bbbe01eeed093cb22bb8f5acdc3' } });
+  });
+
+  test('the agent from the host <agentId>.<DEFAULT_AGENT_DOMAIN>, and the explicit /agents/<id>/api/<endpoint> (item 5)', async () => {
+    assert.deepEqual((await viaHost(`${linear}.agents.test:8080`, '/api/pipe', { message: 'hello world' })).body, { result: HASH });
+    assert.deepEqual((await who.alice.post(`/agents/${linear}/api/pipe`, { message: 'hello world' })).body, { result: HASH });
+    const none = await who.alice.post('/api/pipe', { message: 'x' });
+    assert.equal(none.status, 404);
+    assert.deepEqual(none.body, { error: '/api/pipe Not Found' });
+    const unknown = await who.alice.post('/api/pipe', { message: 'x' }, { 'x-agent-id': 'anothernonexistent' });
+    assert.equal(unknown.status, 404);
+  });
+
+  test('versions: /v1.0/api/x and X-AGENT-VERSION run that deployment; a production host runs the newest; unknown → 404 (item 6)', async () => {
+    const id = await importFixture(who.alice, fixture('linear-utility.smyth'));
+    assert.equal((await who.alice.post(`/api/agents/${id}/deploy`, {})).status, 201);
+    // The draft changes after 1.0: its skill is renamed.
+    const changed = fixture('linear-utility.smyth').replace('"endpoint": "pipe"', '"endpoint": "pipe2"');
+    assert.notEqual(changed, fixture('linear-utility.smyth'));
+    assert.equal((await who.alice.req('PUT', `/api/agents/${id}`, changed)).status, 200);
+    assert.equal((await who.alice.post('/api/pipe', { message: 'hello world' }, { 'x-agent-id': id })).status, 404, 'the draft has no /api/pipe any more');
+    assert.deepEqual((await who.alice.post('/v1.0/api/pipe', { message: 'hello world' }, { 'x-agent-id': id })).body, { result: HASH });
+    assert.deepEqual((await who.alice.post('/api/pipe', { message: 'hello world' }, { 'x-agent-id': id, 'x-agent-version': '1.0' })).body, { result: HASH });
+    assert.deepEqual((await viaHost(`${id}.agents.prod`, '/api/pipe', { message: 'hello world' })).body, { result: HASH });
+    assert.deepEqual((await who.alice.post('/api/pipe2', { message: 'hello world' }, { 'x-agent-id': id })).body, { result: HASH });
+    const missing = await who.alice.post('/v9.9/api/pipe', { message: 'x' }, { 'x-agent-id': id });
+    assert.equal(missing.status, 404);
+    assert.match(String(missing.body.error), /version 9\.9/);
+  });
+
+  test('smart routing: debug headers (even empty) go to the debugger (501 for now); X-FORCE-AGENT-RUNNER wins; X-ROUTING-MODE (item 3)', async () => {
+    for (const header of ['x-debug-run', 'x-debug-read', 'x-debug-inj', 'x-debug-stop', 'x-debug-skip', 'x-monitor-id', 'x-force-debugger']) {
+      const res = await pipe({ [header]: '' });
+      assert.equal(res.status, 501, header);
+      assert.match(String(res.body.error), /debugger/);
+    }
+    assert.equal((await pipe({ 'x-routing-mode': 'debugger' })).status, 501);
+    assert.equal((await pipe({ 'x-routing-mode': 'agent-runner', 'x-force-debugger': '' })).status, 501, 'X-FORCE-DEBUGGER comes before X-ROUTING-MODE');
+    assert.deepEqual((await pipe({ 'x-force-agent-runner': '', 'x-debug-run': '' })).body, { result: HASH });
+  });
+
+  test('GET skills read the query; a POST-only skill called with GET names the endpoint (item 7)', async () => {
+    const get = await who.alice.get('/api/hash?data=hello%20world', { 'x-agent-id': functions });
+    assert.equal(get.status, 404);
+    assert.deepEqual(get.body, { error: 'Endpoint GET /api/hash Not Found' });
+    const typed = await who.alice.post('/api/test_strong_typing', { number: 'abc' }, { 'x-agent-id': typing });
+    assert.deepEqual(typed.body, { id: 'CLYO8XZSVA6', name: 'APIEndpoint', result: { _error: 'Invalid Number value' } });
+  });
+
+  test('urlencoded and multipart bodies; 6 files → 400 Too many files; a file over 5 MB → 400 (item 8)', async () => {
+    const form = await who.alice.req('POST', '/api/pipe', 'message=hello+world', { 'x-agent-id': linear, 'content-type': 'application/x-www-form-urlencoded' });
+    assert.deepEqual(form.body, { result: HASH });
+    const multipart = (files: number, size = 10) => {
+      const body = new FormData();
+      body.append('message', 'hello world');
+      for (let i = 0; i < files; i++) body.append(`f${i}`, new Blob([Buffer.alloc(size, 97)]), `f${i}.txt`);
+      return fetch(`${t.url}/api/pipe`, { method: 'POST', body, headers: { 'x-agent-id': linear, authorization: `Bearer ${who.aliceToken.bearer}` } });
+    };
+    const ok = await multipart(1);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { result: HASH });
+    const many = await multipart(6);
+    assert.equal(many.status, 400);
+    assert.deepEqual(await many.json(), { error: 'Too many files' });
+    const big = await multipart(1, 5 * 1024 * 1024 + 1);
+    assert.equal(big.status, 400);
+    assert.match(((await big.json()) as { error: string }).error, /^File too large/);
+    const notObject = await who.alice.req('POST', '/api/pipe', '[1,2]', { 'x-agent-id': linear });
+    assert.equal(notObject.status, 400);
+  });
+
+  test('skill access: owner-only by default (anonymous 401, another user 403, owner and admin 200), then key and public', async () => {
+    assert.equal((await pipe({}, who.anonymous)).status, 401);
+    assert.equal((await pipe({}, who.bob)).status, 403);
+    assert.equal((await pipe({}, who.aliceToken)).status, 200);
+    assert.equal((await pipe({}, who.admin)).status, 200);
+    const id = await importFixture(who.alice, fixture('linear-utility.smyth'));
+    assert.equal((await who.alice.req('PUT', `/api/agents/${id}/keys/API_KEY`, { value: 'sk-vault-secret' })).status, 201);
+    assert.equal((await who.alice.req('PATCH', `/api/agents/${id}`, { skill_access: 'key' })).status, 200);
+    const call = (bearer?: string) =>
+      fetch(`${t.url}/api/pipe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-agent-id': id, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        body: JSON.stringify({ message: 'hello world' }),
+      });
+    assert.equal((await call()).status, 401);
+    assert.equal((await call('sk-wrong')).status, 401);
+    assert.equal((await call('sk-vault-secret')).status, 200);
+    assert.equal((await who.alice.req('PATCH', `/api/agents/${id}`, { skill_access: 'public' })).status, 200);
+    assert.equal((await call()).status, 200);
+  });
+
+  test('platform paths are never an agent skill: /api/agents/* and unknown platform paths stay the server’s', async () => {
+    const list = await who.alice.get('/api/agents', { 'x-agent-id': linear });
+    assert.equal(list.status, 200);
+    assert.ok(Array.isArray(list.body.agents));
+    const unknown = await who.alice.get('/api/runtime/nope', { 'x-agent-id': linear });
+    assert.equal(unknown.status, 404);
+    assert.notDeepEqual(unknown.body, { error: '/api/runtime/nope Not Found' });
+  });
+
+  test('every run is recorded with its component calls, readable by the owner', async () => {
+    const res = await pipe();
+    const runId = res.headers.get('x-run-id')!;
+    const read = await waitFor(
+      async () => {
+        const r = await who.alice.get(`/api/agents/${linear}/runs/${runId}`);
+        return r.status === 200 ? r : undefined;
+      },
+      { what: 'the run record' },
+    );
+    assert.equal(read.body.run.status, 'completed');
+    assert.deepEqual(read.body.run.result, { result: HASH });
+    assert.deepEqual(
+      read.body.calls.map((c: { component_name?: string; componentName?: string }) => c.component_name ?? c.componentName),
+      ['APIEndpoint', 'FEncDec', 'FEncDec', 'FHash', 'APIOutput'],
+    );
+    assert.equal((await who.bob.get(`/api/agents/${linear}/runs/${runId}`)).status, 404);
+  });
+});
