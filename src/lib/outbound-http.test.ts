@@ -27,6 +27,10 @@ const server = http.createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
       return res.end(gzipSync('zipped'));
     }
+    if (url.pathname === '/headers') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify(req.headers));
+    }
     res.writeHead(200, { 'content-type': 'application/json', 'x-test': 'yes' });
     res.end(JSON.stringify({ method: req.method, path: req.url, body: Buffer.concat(chunks).toString(), auth: req.headers.authorization ?? null }));
   });
@@ -64,6 +68,14 @@ test('GET and POST JSON against a local server when private networks are allowed
   assert.equal(JSON.parse(posted.body.toString()).body, '{"x":1}');
   const zipped = await outboundRequest({ method: 'GET', url: `http://127.0.0.1:${port}/gzip`, timeoutMs: 2000 }, open);
   assert.equal(zipped.body.toString(), 'zipped');
+});
+
+test('a User-Agent and accept-encoding are sent unless the caller sets them (any case)', async () => {
+  const plain = JSON.parse((await outboundRequest({ method: 'GET', url: `http://127.0.0.1:${port}/headers`, timeoutMs: 2000 }, open)).body.toString());
+  assert.equal(plain['user-agent'], 'Orrery (agent APICall)');
+  assert.equal(plain['accept-encoding'], 'gzip, deflate, br');
+  const own = JSON.parse((await outboundRequest({ method: 'GET', url: `http://127.0.0.1:${port}/headers`, headers: { 'User-Agent': 'mine' }, timeoutMs: 2000 }, open)).body.toString());
+  assert.equal(own['user-agent'], 'mine');
 });
 
 test('blocked by default, before any connection: loopback, metadata, 10/8, IPv6 and IPv4-mapped literals', async () => {

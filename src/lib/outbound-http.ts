@@ -73,6 +73,8 @@ export class OutboundTimeoutError extends Error {
 }
 
 const DEFAULT_MAX_REDIRECTS = 5;
+/** Sent unless the caller sets one: several public APIs refuse requests without a User-Agent. */
+const USER_AGENT = 'Orrery (agent APICall)';
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -151,7 +153,11 @@ export async function outboundRequest(req: OutboundRequest, policy: OutboundPoli
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
   const maxRedirects = policy.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   let { method, body } = req;
-  let headers = { ...(req.headers ?? {}) };
+  // The body decoder below handles these, and compressed answers are what most APIs send when asked.
+  let headers: Record<string, string | string[]> = { ...(req.headers ?? {}) };
+  const given = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  if (!given.has('accept-encoding')) headers['accept-encoding'] = 'gzip, deflate, br';
+  if (!given.has('user-agent')) headers['user-agent'] = USER_AGENT;
   let url = new URL(req.url);
   try {
     for (let hop = 0; ; hop++) {

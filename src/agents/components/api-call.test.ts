@@ -77,6 +77,9 @@ test('urlencoded, text and multipart bodies', async () => {
   assert.equal((form.Response as Record<string, string>).body, 'a=x+y&b=2');
   const text = await apiCall.process({ who: 'you' }, component({ method: 'PUT', url: `${base}/echo`, contentType: 'text/plain', body: 'hi {{who}}' }), context());
   assert.equal((text.Response as Record<string, string>).body, 'hi you');
+  // contentType none: the body is sent as written, and a POST gets axios's default content type (SmythOS's engine does).
+  const none = await apiCall.process({ v: 1 }, component({ method: 'POST', url: `${base}/echo`, contentType: 'none', body: 'v={{v}}' }), context());
+  assert.deepEqual([(none.Response as Record<string, string>).body, (none.Response as Record<string, string>).contentType], ['v={{v}}', 'application/x-www-form-urlencoded']);
   const multi = await apiCall.process({ f: Buffer.from('filebytes'), t: 'txt' }, component({ method: 'POST', url: `${base}/echo`, contentType: 'multipart/form-data', body: { file: '{{f}}', label: '{{t}}' } }), context());
   const res = multi.Response as Record<string, string>;
   assert.match(String(res.contentType), /^multipart\/form-data; boundary=/);

@@ -181,6 +181,18 @@ function looksBinary(body: Buffer): boolean {
   return Buffer.compare(Buffer.from(body.toString('utf8'), 'utf8'), body) !== 0;
 }
 
+/**
+ * The headers axios adds when they are missing, which APIs called from SmythOS agents have always
+ * received: an `accept` of JSON, then text, then anything, and for POST, PUT and PATCH a
+ * `content-type: application/x-www-form-urlencoded` (axios 1.x `dispatchRequest`, even for a JSON-looking
+ * text body sent with contentType `none`).
+ */
+function withAxiosDefaults(method: string, headers: Headers): Headers {
+  const out: Headers = { accept: 'application/json, text/plain, */*', ...headers };
+  if (['POST', 'PUT', 'PATCH'].includes(method) && !out['content-type']) out['content-type'] = 'application/x-www-form-urlencoded';
+  return out;
+}
+
 function timeoutMs(config: ApiCallConfig, context: ComponentContext): number {
   return config.timeout !== undefined ? Number(config.timeout) : context.http.timeoutMs;
 }
@@ -200,13 +212,14 @@ export const apiCall: ComponentType = {
     const config = component.data as ApiCallConfig;
     const url = buildUrl(input, config);
     const { body, headers: bodyHeaders } = await buildBody(input, config);
-    const headers = { ...buildHeaders(input, config), ...bodyHeaders };
+    const method = (config.method || 'GET').toUpperCase();
+    const headers = withAxiosDefaults(method, { ...buildHeaders(input, config), ...bodyHeaders });
     const ms = timeoutMs(config, context);
-    context.log('debug', `APICall ${config.method || 'GET'} ${url}`);
+    context.log('debug', `APICall ${method} ${url}`);
     let response: OutboundResponse | undefined;
     try {
       response = await outboundRequest(
-        { method: (config.method || 'GET').toUpperCase(), url, headers, body, timeoutMs: ms, signal: context.signal },
+        { method, url, headers, body, timeoutMs: ms, signal: context.signal },
         context.http as OutboundPolicy,
       );
       const Headers = { ...response.headers };

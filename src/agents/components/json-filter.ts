@@ -32,19 +32,21 @@ export function filterFields(value: unknown, fields: string | undefined): unknow
 
 /**
  * JSONFilter: input `Input` → outputs `Output` (the filtered value; `{}` on failure) and `_error` (`null`
- * on success, the failure's message otherwise — SmythOS puts the Error object itself there).
+ * on success, the Error object otherwise, as SmythOS has it — `{}` in a JSON answer; its message is logged).
  * Source: SRE `Components/JSONFilter.class.ts`; research §13.
  */
 export const jsonFilter: ComponentType = {
   name: 'JSONFilter',
-  doc: 'Keeps only the listed keys of its `Input` object, at every depth (arrays are filtered item by item; scalars pass unchanged). Config: `fields`, key names separated by commas (at most 30,000 characters). Outputs: `Output`, and `_error`, which is `null` on success — as in SmythOS, a wired error branch therefore runs every time, receiving `null` when nothing failed. Without `fields`, an object input fails (`Output` `{}`, `_error` the message).',
+  doc: 'Keeps only the listed keys of its `Input` object, at every depth (arrays are filtered item by item; scalars pass unchanged). Config: `fields`, key names separated by commas (at most 30,000 characters). Outputs: `Output`, and `_error`, which is `null` on success — as in SmythOS, a wired error branch therefore runs every time, receiving `null` when nothing failed. Without `fields`, an object input fails: `Output` is `{}` and `_error` the error object, which reads `{}` in a JSON answer as in SmythOS (its message is in the run log).',
   configSchema: jsonFilterConfig,
-  process(input, component) {
+  process(input, component, context) {
     const { fields } = component.data as z.infer<typeof jsonFilterConfig>;
     try {
       return { Output: filterFields(input.Input, fields), _error: null };
     } catch (err) {
-      return { Output: {}, _error: err instanceof Error ? err.message : String(err) };
+      // SmythOS hands on the Error object itself (it reads `{}` as JSON); the message goes to the run log.
+      context.log('error', `JSONFilter: ${err instanceof Error ? err.message : String(err)}`);
+      return { Output: {}, _error: err };
     }
   },
 };

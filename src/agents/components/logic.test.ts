@@ -44,6 +44,7 @@ test('threshold settings are checked like SmythOS\'s Joi rule', () => {
   assert.equal(logicAtLeastConfig.safeParse({ minSetInputs: '3' }).success, true);
   const big = logicAtLeastConfig.safeParse({ minSetInputs: 12 });
   assert.equal(big.error?.issues[0]?.message, `"Minimum Inputs" failed custom validation because The value for 'Minimum Inputs' must be from 0 to 9`);
+  assert.equal(logicAtLeastConfig.safeParse({ minSetInputs: '' }).error?.issues[0]?.message, '"Minimum Inputs" is not allowed to be empty');
   const nan = logicAtLeastConfig.safeParse({ minSetInputs: 'x' });
   assert.match(nan.error!.issues[0]!.message, /must be a number$/);
 });

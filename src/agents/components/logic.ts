@@ -48,7 +48,7 @@ function thresholdSchema(label: string) {
   return z
     .union([z.string(), z.number()])
     .superRefine((value, ctx) => {
-      if (value === '') return; // checked again by process: an empty setting answers no value at all
+      if (value === '') return void ctx.addIssue({ code: 'custom', message: `"${label}" is not allowed to be empty` });
       const n = Number(value);
       if (Number.isNaN(n)) ctx.addIssue({ code: 'custom', message: fail('must be a number') });
       else if (n < 0 || n > 9) ctx.addIssue({ code: 'custom', message: fail('must be from 0 to 9') });
@@ -63,7 +63,8 @@ export const logicAtMostConfig = z.looseObject({ maxSetInputs: thresholdSchema('
 
 /**
  * The shared body of AtLeast/AtMost. SmythOS answers a bare `{Output: undefined}` (neither `Verified` nor
- * `Unverified`) when the threshold is unset or not a number, or when fewer inputs are declared than it asks.
+ * `Unverified`) when the threshold is unset or not a number, or when fewer inputs are declared than it asks
+ * (an empty or non-numeric setting is refused by the config schema first, as Joi refuses it in SmythOS).
  */
 function threshold(setting: unknown, component: ComponentData, input: Record<string, unknown>, passes: (count: number, limit: number) => boolean): ComponentOutput {
   if (setting === '' || Number.isNaN(Number(setting))) return { Output: undefined };
@@ -75,7 +76,7 @@ function threshold(setting: unknown, component: ComponentData, input: Record<str
 /** LogicAtLeast: `Verified` when at least `minSetInputs` declared inputs are truthy. Source: SRE `LogicAtLeast.class.ts`. */
 export const logicAtLeast: ComponentType = {
   name: 'LogicAtLeast',
-  doc: 'Passes when at least `minSetInputs` (config, 0-9) declared inputs hold a truthy value. Outputs: `Output` and either `Verified: true` or `Unverified: true`. When `minSetInputs` is empty or not a number, or more than the number of declared inputs, it answers no value at all (neither branch runs), as SmythOS does.',
+  doc: 'Passes when at least `minSetInputs` (config, 0-9) declared inputs hold a truthy value. Outputs: `Output` and either `Verified: true` or `Unverified: true`. An empty or non-numeric `minSetInputs` fails validation; when it is unset or more than the number of declared inputs, it answers no value at all (neither branch runs), as SmythOS does.',
   configSchema: logicAtLeastConfig,
   process: (input, component) =>
     threshold(component.data.minSetInputs, component, input, (count, limit) => count >= limit),
@@ -84,7 +85,7 @@ export const logicAtLeast: ComponentType = {
 /** LogicAtMost: `Verified` when at most `maxSetInputs` declared inputs are truthy. Source: SRE `LogicAtMost.class.ts`. */
 export const logicAtMost: ComponentType = {
   name: 'LogicAtMost',
-  doc: 'Passes when at most `maxSetInputs` (config, 0-9) declared inputs hold a truthy value. Outputs: `Output` and either `Verified: true` or `Unverified: true`. When `maxSetInputs` is empty or not a number, or more than the number of declared inputs, it answers no value at all (neither branch runs), as SmythOS does.',
+  doc: 'Passes when at most `maxSetInputs` (config, 0-9) declared inputs hold a truthy value. Outputs: `Output` and either `Verified: true` or `Unverified: true`. An empty or non-numeric `maxSetInputs` fails validation; when it is unset or more than the number of declared inputs, it answers no value at all (neither branch runs), as SmythOS does.',
   configSchema: logicAtMostConfig,
   process: (input, component) =>
     threshold(component.data.maxSetInputs, component, input, (count, limit) => count <= limit),

@@ -107,7 +107,10 @@ test('JSONFilter keeps listed keys at every depth and across arrays; _error is n
   assert.deepEqual(out, { Output: { a: 1, b: { a: 2 }, list: [{ a: 4 }, 6] }, _error: null });
   assert.ok(Object.hasOwn(out, '_error'), 'the error output carries null, so a wired error branch fires (research §13)');
   assert.deepEqual(filterFields('plain', undefined), 'plain');
-  const failed = await jsonFilter.process({ Input: { a: 1 } }, component('JSONFilter', {}), context());
+  const logged: string[] = [];
+  const failed = await jsonFilter.process({ Input: { a: 1 } }, component('JSONFilter', {}), { ...context(), log: (_level, message) => logged.push(message) });
   assert.deepEqual(failed.Output, {});
-  assert.match(failed._error as string, /includes/);
+  assert.ok(failed._error instanceof TypeError);
+  assert.equal(JSON.stringify(failed), '{"Output":{},"_error":{}}', 'what SmythOS answers');
+  assert.match(logged[0]!, /^JSONFilter: .*includes/);
 });
