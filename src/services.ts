@@ -4,6 +4,7 @@
  * graph drifts: `orrery admin create-user` once built accounts without rooms, so its accounts were
  * never joined to the shared space and could never post.
  */
+import { randomUUID } from 'node:crypto';
 import type { Config } from './config/load.ts';
 import type { Store } from './store/database.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
@@ -125,6 +126,15 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
     config,
     issueBotJwt: (userId) => accounts.issueBotJwt(userId),
     openidUserinfo: (token) => matrix.openidUserinfo(token),
+    // The runner is assembled below; a command only runs once everything is.
+    runAgentSkill: ({ agentId, version, skill, userId, body }) =>
+      agentRunner.runSkill({
+        agentId,
+        version,
+        request: { method: 'POST', path: `/api/${skill}`, body, query: {}, headers: {} },
+        caller: { userId },
+        correlationId: `bot-${randomUUID()}`,
+      }),
   });
 
   const agentsStore = createAgentsStore(store.db);

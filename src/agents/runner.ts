@@ -39,6 +39,8 @@ export interface SkillAnswer {
   status: number;
   body: unknown;
   runId?: string;
+  /** Why there was no run: the agent or version does not exist, or the caller may not run it. */
+  refused?: 'no_agent' | 'no_version' | 'unauthorized' | 'forbidden';
 }
 
 /** What the runner needs. */
@@ -122,12 +124,12 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     async runSkill(call) {
       const loaded = await agents.loadForRun(call.agentId, call.version);
       if ('notFound' in loaded) {
-        if (loaded.notFound === 'version') return { status: 404, body: { error: `Agent version ${call.version} Not Found` } };
-        return { status: 404, body: { error: `${call.request.path} Not Found` } };
+        if (loaded.notFound === 'version') return { status: 404, body: { error: `Agent version ${call.version} Not Found` }, refused: 'no_version' };
+        return { status: 404, body: { error: `${call.request.path} Not Found` }, refused: 'no_agent' };
       }
       const access = await agents.checkSkillAccess(loaded.agent, call.caller);
-      if (access === 'unauthorized') return { status: 401, body: { error: 'This agent requires authentication' } };
-      if (access === 'forbidden') return { status: 403, body: { error: 'You do not have access to this agent' } };
+      if (access === 'unauthorized') return { status: 401, body: { error: 'This agent requires authentication' }, refused: 'unauthorized' };
+      if (access === 'forbidden') return { status: 403, body: { error: 'You do not have access to this agent' }, refused: 'forbidden' };
       const compiled: CompiledAgent = compileAgent(loaded.definition, builtinComponents);
       const agent = { ...compiled, id: loaded.agent.id, name: loaded.agent.name };
       const keys = await agents.resolveKeys(loaded.agent.id);

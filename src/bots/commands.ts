@@ -65,6 +65,11 @@ export interface CommandDeps {
   webhookTimeoutMs: number;
   /** BOT_WEBHOOK_ALLOW_PRIVATE: allow loopback/private targets (tests, trusted networks). */
   allowPrivateWebhooks: boolean;
+  /**
+   * Runs an agent skill for `agent:` commands as the registration's user (the agent runner);
+   * absent: `agent not found`.
+   */
+  runAgentSkill?(call: { agentId: string; version: string | undefined; skill: string; botId: string; body: Record<string, unknown> }): Promise<{ status: number; body: unknown; refused?: string }>;
 }
 
 /** The signature header value for `body` sent at `timestampS`: `sha256=<hex>`. */
@@ -160,6 +165,32 @@ export function createCommandExecutor(deps: CommandDeps) {
     return { ok: true, text: clip(`Commands for ${job.event.sender}:\n${lines.join('\n')}`) };
   }
 
+  /**
+   * An agent skill with the event as its body: `message` (the trigger's text, else the whole body),
+   * `body`, `args`, `sender`, `room_id`, `event_id`. The answer's text is posted back: a string as is,
+   * SmythOS's `{result}` shape unwrapped, anything else as JSON.
+   */
+  async function agent(spec: Extract<CommandSpec, { kind: 'agent' }>, job: CommandJob): Promise<CommandResult> {
+    if (!deps.runAgentSkill) return { ok: false, text: `agent not found: ${spec.agentId}` };
+    const content = (job.event.content ?? {}) as Record<string, unknown>;
+    const text = typeof content.body === 'string' ? content.body : '';
+    const answer = await deps.runAgentSkill({
+      agentId: spec.agentId,
+      version: spec.version,
+      skill: spec.skill,
+      botId: job.botId,
+      body: { message: job.args || text, body: text, args: job.args, sender: job.event.sender, room_id: job.event.room_id, event_id: job.event.event_id },
+    });
+    // Someone else's owner-only agent is "not found" too: its existence is not the sender's business.
+    if (answer.refused === 'no_agent' || answer.refused === 'forbidden' || answer.refused === 'unauthorized') return { ok: false, text: `agent not found: ${spec.agentId}` };
+    if (answer.refused === 'no_version') return { ok: false, text: `agent ${spec.agentId} has no version ${spec.version ?? ''}` };
+    const body = answer.body as { result?: unknown; error?: unknown } | string | null;
+    const shown =
+      typeof body === 'string' ? body : body && typeof body === 'object' && Object.keys(body).length === 1 && 'result' in body && typeof body.result === 'string' ? body.result : JSON.stringify(body);
+    if (answer.status !== 200) return { ok: false, text: clip(`agent ${spec.agentId}/${spec.skill} failed (${answer.status}): ${shown}`) };
+    return { ok: true, text: clip(shown) };
+  }
+
   return {
     /**
      * Run `job`'s command.
@@ -179,7 +210,7 @@ export function createCommandExecutor(deps: CommandDeps) {
         case 'help':
           return help(job);
         case 'agent':
-          return { ok: false, text: `agent not found: ${spec.agentId}` };
+          return agent(spec, job);
         case 'webhook':
           return webhook(spec, job);
       }

@@ -48,6 +48,11 @@ export interface BotsDeps {
    * @throws anything when the token is unknown or expired
    */
   openidUserinfo(token: string): Promise<{ sub: string }>;
+  /**
+   * Runs an agent skill as `userId` (the agent runner); `agent:` commands answer `agent not found`
+   * without it.
+   */
+  runAgentSkill?(call: { agentId: string; version: string | undefined; skill: string; userId: string; body: Record<string, unknown> }): Promise<{ status: number; body: unknown; refused?: string }>;
 }
 
 /** A new registration, with its webhook secret (shown once). */
@@ -132,6 +137,15 @@ export function createBotsService(deps: BotsDeps) {
     webhookSecret,
     webhookTimeoutMs: config.bots.webhookTimeoutMs,
     allowPrivateWebhooks: config.bots.webhookAllowPrivate,
+    ...(deps.runAgentSkill
+      ? {
+          runAgentSkill: async (call: { agentId: string; version: string | undefined; skill: string; botId: string; body: Record<string, unknown> }) => {
+            const registration = await store.findRegistration(call.botId);
+            if (!registration) return { status: 404, body: { error: 'the registration of this command is gone' } };
+            return deps.runAgentSkill!({ agentId: call.agentId, version: call.version, skill: call.skill, userId: registration.username, body: call.body });
+          },
+        }
+      : {}),
   });
 
   deps.queue.work<CommandJob, CommandResult>(RUN_COMMAND_JOB, (job) => executor.run(job));

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { createCommandExecutor, type CommandJob } from '../../src/bots/commands.ts';
@@ -86,8 +88,22 @@ describe('command executor', () => {
     assert.doesNotMatch((await t.services.bots.runCommand(job(lonely, mine, 'help', { body: '!help' }))).text, /echo/, "alice's commands are not lonely's");
   });
 
-  test('an agent command answers a clear "agent not found" failure until the agent engine exists (no retry)', async () => {
+  test('an agent command for an agent that does not exist answers a clear "agent not found" failure (no retry)', async () => {
     assert.deepEqual(await t.services.bots.runCommand(job(alice, botId, 'agent:weather@3/ask', { body: 'hi' })), { ok: false, text: 'agent not found: weather' });
+  });
+
+  test('an agent command runs the skill of the registering user’s agent with the message; someone else’s agent is "not found"', async () => {
+    const text = readFileSync(path.resolve(import.meta.dirname, '../../../shared/smyth/linear-utility.smyth'), 'utf8');
+    const { agent } = await t.services.agents.create({ userId: alice.userId, isAdmin: false }, text);
+    const result = await t.services.bots.runCommand(job(alice, botId, `agent:${agent.id}/pipe`, { body: '!hash hello world' }, 'hello world'));
+    assert.deepEqual(result, { ok: true, text: 'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9' });
+    const failing = await t.services.bots.runCommand(job(alice, botId, `agent:${agent.id}/nope`, { body: 'x' }));
+    assert.equal(failing.ok, false);
+    assert.match(failing.text, /^agent a[a-z0-9]+\/nope failed \(404\): \{"error":"Endpoint POST \/api\/nope Not Found"\}$/);
+    const bob = await botUser(t, 'bob');
+    const res = await bob.api.post('/_bot-registration', { data: { type: 'bot-registration', attributes: { username: bob.userId } } });
+    const bobs = await t.services.bots.runCommand(job(bob, res.body.data.id as string, `agent:${agent.id}/pipe`, { body: 'x' }));
+    assert.deepEqual(bobs, { ok: false, text: `agent not found: ${agent.id}` });
   });
 
   test('a webhook gets the event JSON signed with the registration secret and a timestamp; its text answer is the result', async () => {
