@@ -142,6 +142,8 @@ test('config validation and header parsing follow SmythOS', async () => {
   assert.equal(apiCallConfig.safeParse({ url: 'http://x' }).error?.issues[0]?.message, '"Method" is required');
   assert.match(apiCallConfig.safeParse({ method: 'FETCH', url: 'http://x' }).error!.issues[0]!.message, /^"Method" must be one of \[GET, POST/);
   assert.equal(apiCallConfig.safeParse({ method: 'GET' }).error?.issues[0]?.message, '"URL" is required');
+  assert.equal(apiCallConfig.safeParse({ method: 'GET', url: '' }).error?.issues[0]?.message, '"URL" is not allowed to be empty');
+  assert.equal(apiCallConfig.safeParse({ method: 'GET', url: 'http://x', contentType: '' }).error?.issues[0]?.message, '"Content-Type" is not allowed to be empty');
   assert.deepEqual(buildHeaders({}, { method: 'GET', url: '', headers: 'not json', contentType: 'text/plain' }), { 'x-smyth-error': 'Error parsing headers', 'content-type': 'text/plain' });
   assert.deepEqual(buildHeaders({}, { method: 'GET', url: '', headers: { Accept: 'a/b', 'Content-Type': 'c/d' }, contentType: 'application/json' }), { accept: 'a/b', 'content-type': 'c/d' });
   await assert.rejects(Promise.resolve(apiCall.process({}, component({ method: 'GET', url: 'not a url' }), context())), /Invalid URL/);

@@ -15,19 +15,25 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as 
 const CONTENT_TYPES = ['none', 'application/json', 'multipart/form-data', 'binary', 'application/x-www-form-urlencoded', 'text/plain', 'application/xml'] as const;
 const optionalText = z.string().optional();
 
+/** Joi's wording for a missing, empty or wrong-typed value of the field labelled `label`. */
+const joiMessage = (label: string, otherwise: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? `"${label}" is required` : issue.input === '' ? `"${label}" is not allowed to be empty` : otherwise;
+
 /**
  * `data` of an APICall component, as SmythOS's Joi schema has it (messages in Joi's words): `method`
  * (required, upper case), `url` (required, ≤ 8192 chars), `headers` (a JSON object or its text),
  * `contentType`, `body`, `_templateVars`; plus Orrery's `timeout` (ms, overrides `context.http.timeoutMs`).
  * OAuth and proxy fields are accepted and ignored.
  */
+
 export const apiCallConfig = z.looseObject({
-  method: z.enum(METHODS, { error: (i) => (i.input === undefined ? '"Method" is required' : `"Method" must be one of [${METHODS.join(', ')}]`) }),
+  method: z.enum(METHODS, { error: joiMessage('Method', `"Method" must be one of [${METHODS.join(', ')}]`) }),
   url: z
-    .string({ error: (i) => (i.input === undefined ? '"URL" is required' : '"URL" must be a string') })
+    .string({ error: joiMessage('URL', '"URL" must be a string') })
+    .min(1, { error: '"URL" is not allowed to be empty' })
     .max(8192, { error: '"URL" length must be less than or equal to 8192 characters long' }),
   headers: z.unknown().optional(),
-  contentType: z.enum(CONTENT_TYPES, { error: `"Content-Type" must be one of [${CONTENT_TYPES.join(', ')}]` }).optional(),
+  contentType: z.enum(CONTENT_TYPES, { error: joiMessage('Content-Type', `"Content-Type" must be one of [${CONTENT_TYPES.join(', ')}]`) }).optional(),
   body: z.unknown().optional(),
   _templateVars: z.record(z.string(), z.unknown()).nullish(),
   timeout: z.union([z.number().positive(), z.string().regex(/^\d+$/)]).optional(),

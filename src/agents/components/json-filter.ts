@@ -8,7 +8,10 @@ import type { ComponentType } from '../engine/component.ts';
 
 /** `data` of a JSONFilter component: `fields`, comma-separated key names (spaces around names ignored), ≤ 30,000 characters. */
 export const jsonFilterConfig = z.looseObject({
-  fields: z.string().max(30000, { error: '"Prompt" length must be less than or equal to 30000 characters long' }).optional(),
+  fields: z
+    .string({ error: '"Prompt" must be a string' })
+    .max(30000, { error: '"Prompt" length must be less than or equal to 30000 characters long' })
+    .optional(),
 });
 
 /**
