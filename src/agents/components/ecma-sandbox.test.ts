@@ -40,6 +40,13 @@ test('async code: awaits on values, promises and timers', async () => {
   assert.deepEqual(out, { Output: 45 });
 });
 
+test('calls waiting on timers at once each get their own answer', async () => {
+  const outs = await Promise.all(
+    [50, 10, 30, 0, 20].map((ms, i) => run(`async function main(i, ms) { await new Promise((r) => setTimeout(r, ms)); return { i, ms }; }`, { i, ms })),
+  );
+  assert.deepEqual(outs, [50, 10, 30, 0, 20].map((ms, i) => ({ Output: { i, ms } })));
+});
+
 test('console writes into the run log', async () => {
   logs.length = 0;
   await run(main('console.log("hello", { a: 1 }); console.warn("careful"); return 1;'));
