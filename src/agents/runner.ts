@@ -7,7 +7,7 @@
 import type { AgentMemory, OutboundHttpPolicy } from './engine/component.ts';
 import { compileAgent, type CompiledAgent } from './engine/compile.ts';
 import { executeRun, newRunId, responseBody, type ExecuteOutcome } from './engine/execute.ts';
-import type { AsyncBranches, EngineServices, RunRequest } from './engine/types.ts';
+import type { AsyncBranches, EngineServices, RunRequest, SkillSubCall } from './engine/types.ts';
 import { builtinComponents } from './components/index.ts';
 import type { AgentsService, LoadedAgent } from './service.ts';
 import type { CallRecord, RunRecord } from './types.ts';
@@ -32,7 +32,12 @@ export interface SkillCall {
   signal?: AbortSignal;
   /** The run whose AgentPlugin call made this one. */
   parentRunId?: string;
+  /** How many AgentPlugin calls deep this call is (0: a caller's own). */
+  depth?: number;
 }
+
+/** Deepest chain of agents calling agents (AgentPlugin) before a call is refused. */
+export const MAX_AGENT_CALL_DEPTH = 8;
 
 /** The answer: status, body (JSON value or text) and the run's id when a run happened. */
 export interface SkillAnswer {
@@ -120,8 +125,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     agents.recordRun(run, calls);
   }
 
-  return {
-    async runSkill(call) {
+  const runner: AgentRunner = {
+    async runSkill(call: SkillCall): Promise<SkillAnswer> {
       const loaded = await agents.loadForRun(call.agentId, call.version);
       if ('notFound' in loaded) {
         if (loaded.notFound === 'version') return { status: 404, body: { error: `Agent version ${call.version} Not Found` }, refused: 'no_version' };
@@ -134,12 +139,31 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       const agent = { ...compiled, id: loaded.agent.id, name: loaded.agent.name };
       const keys = await agents.resolveKeys(loaded.agent.id);
       const memory: AgentMemory = agents.memoryFor(loaded.agent.id);
+      const runId = newRunId();
+      const depth = call.depth ?? 0;
+      // AgentPlugin: the other agent runs as this agent's owner, one level deeper.
+      const callSkill = async (sub: SkillSubCall): Promise<{ status: number; data: unknown }> => {
+        if (depth + 1 > MAX_AGENT_CALL_DEPTH) return { status: 508, data: { error: `Agent calls nested deeper than ${MAX_AGENT_CALL_DEPTH}` } };
+        const get = sub.method.toUpperCase() === 'GET';
+        const answer = await runner.runSkill({
+          agentId: sub.agentId,
+          version: sub.version,
+          request: { method: get ? 'GET' : 'POST', path: `/api/${sub.endpoint}`, body: get ? {} : sub.body, query: get ? sub.body : {}, headers: {} },
+          caller: { userId: loaded.agent.ownerId },
+          correlationId: call.correlationId,
+          signal: sub.signal,
+          parentRunId: runId,
+          depth: depth + 1,
+        });
+        return { status: answer.status, data: answer.body };
+      };
       const outcome = await executeRun({
         agent,
         request: call.request,
-        services: { memory, http: deps.http, generate: deps.generate, ...(deps.async ? { async: deps.async } : {}) },
+        services: { memory, http: deps.http, generate: deps.generate, callSkill, ...(deps.async ? { async: deps.async } : {}) },
         variables: variablesWithKeys(compiled.variables, keys),
-        runId: newRunId(),
+        runId,
+        version: loaded.version,
         timeoutMs: deps.runTimeoutMs,
         ...(call.signal ? { signal: call.signal } : {}),
       });
@@ -148,4 +172,5 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       return { status: outcome.status, body, runId: outcome.runId };
     },
   };
+  return runner;
 }

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { agentCallers, fixture, importFixture, type AgentCallers } from './api-helpers.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { agent, endpoint } from './agent-builder.ts';
 
 describe('agent runner over HTTP', () => {
   let t: TestServer;
@@ -154,6 +155,35 @@ describe('agent runner over HTTP', () => {
     const unknown = await who.alice.get('/api/runtime/nope', { 'x-agent-id': linear });
     assert.equal(unknown.status, 404);
     assert.notDeepEqual(unknown.body, { error: '/api/runtime/nope Not Found' });
+  });
+
+  test('AgentPlugin calls another agent’s skill as the owner; someone else’s private agent fails; a self-call stops at the depth limit', async () => {
+    const parent = (target: string) =>
+      JSON.stringify(
+        agent(
+          [
+            endpoint('EP', 'ask', ['message']),
+            { id: 'AP', name: 'AgentPlugin', data: { agentId: target, endpoint: 'pipe', version: 'dev-latest' }, inputs: ['message'], outputs: ['Response!'] },
+            { id: 'OUT', name: 'APIOutput', data: { format: 'minimal' }, inputs: ['answer'], outputs: ['Output!'] },
+          ],
+          [
+            ['EP', 'body.message', 'AP', 'message'],
+            ['AP', 'Response', 'OUT', 'answer'],
+          ],
+        ),
+      );
+    const mine = await importFixture(who.alice, parent(linear));
+    const res = await who.alice.post('/api/ask', { message: 'hello world' }, { 'x-agent-id': mine });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body, { answer: { result: HASH } });
+    const bobs = await importFixture(who.bob, parent(linear));
+    const refused = await who.bob.post('/api/ask', { message: 'hello world' }, { 'x-agent-id': bobs });
+    assert.match(JSON.stringify(refused.body), /Error on running Agent Component/);
+    const loop = await importFixture(who.alice, parent('placeholder'));
+    const selfCalling = parent(loop).replace('"endpoint":"pipe"', '"endpoint":"ask"');
+    assert.equal((await who.alice.req('PUT', `/api/agents/${loop}`, selfCalling)).status, 200);
+    const deep = await who.alice.post('/api/ask', { message: 'x' }, { 'x-agent-id': loop });
+    assert.match(JSON.stringify(deep.body), /nested deeper than 8/);
   });
 
   test('every run is recorded with its component calls, readable by the owner', async () => {

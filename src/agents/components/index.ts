@@ -4,6 +4,7 @@
  */
 import type { ComponentType } from '../engine/component.ts';
 import type { ComponentRegistry } from '../engine/compile.ts';
+import { agentPlugin } from './agent-plugin.ts';
 import { apiCall } from './api-call.ts';
 import { apiEndpoint } from './api-endpoint.ts';
 import { asyncComponent, awaitComponent } from './async.ts';
@@ -39,6 +40,7 @@ export const COMPONENT_TYPES: ReadonlyMap<string, ComponentType> = new Map(
     awaitComponent,
     ecmaSandbox,
     code,
+    agentPlugin,
     fEncDec,
     fHash,
     fSign,

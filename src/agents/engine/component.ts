@@ -7,7 +7,7 @@
  */
 import type { z } from 'zod';
 import type { RuntimeData } from './run.ts';
-import type { RunRequest } from './types.ts';
+import type { RunRequest, SkillSubCall } from './types.ts';
 
 /** A declared input of a component (`.smyth` `inputs[]`). */
 export interface InputDef {
@@ -105,10 +105,14 @@ export interface RunHandle {
   readonly request: RunRequest;
   /** True inside a forked Async branch. */
   readonly asyncMode: boolean;
+  /** The deployed version this run uses (null: the draft). */
+  readonly agentVersion: string | null;
   /** The job id of this forked Async branch (undefined in a main run). */
   readonly jobId: string | undefined;
   /** Start the Async branch at `componentId` in the background; resolves to its job id. */
   startAsync(componentId: string, input: Record<string, unknown>): Promise<string>;
+  /** Another agent's skill (AgentPlugin). @throws Error when this run has no way to reach other agents */
+  callSkill(call: Omit<SkillSubCall, 'signal'>): Promise<{ status: number; data: unknown }>;
   /** Wait for Async jobs (Await): up to `maxTimeMs` for `count` of them to end. */
   awaitAsync(jobIds: string[], count: number, maxTimeMs: number): Promise<Record<string, { output: unknown; status: string }>>;
   runtimeDataOf(componentId: string): RuntimeData;

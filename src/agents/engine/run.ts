@@ -22,7 +22,7 @@ import { jsonExpression, parseTemplate } from './template.ts';
 import { randomUUID } from 'node:crypto';
 import { createInProcessAsyncBranches } from './async-branches.ts';
 import { inferInputTypes } from './type-inference.ts';
-import type { AsyncBranches, EngineServices, RunRequest } from './types.ts';
+import type { AsyncBranches, EngineServices, RunRequest, SkillSubCall } from './types.ts';
 
 /** Loop bookkeeping of a ForEach (SmythOS `_LoopData`), shared by reference with its branch. */
 export interface LoopData {
@@ -129,6 +129,7 @@ export class AgentRun implements RunHandle {
   private seq = 0;
   readonly asyncMode: boolean;
   readonly jobId: string | undefined;
+  readonly agentVersion: string | null;
 
   constructor(
     readonly agent: CompiledAgent,
@@ -148,6 +149,7 @@ export class AgentRun implements RunHandle {
     },
   ) {
     this.asyncMode = options.jobId !== undefined;
+    this.agentVersion = options.version ?? null;
     this.jobId = options.jobId;
     for (const entry of agent.order) {
       const state: ComponentState = { active: false, status: '', sourceId: null, step: 0, runtimeData: {} };
@@ -294,6 +296,11 @@ export class AgentRun implements RunHandle {
     if (!fork) throw new Error('Async branches are not available in this run');
     await async.start({ jobId, agentId: this.agent.id, version: this.options.version ?? null, componentId, input }, () => fork(componentId, input, jobId));
     return jobId;
+  }
+
+  callSkill(call: Omit<SkillSubCall, 'signal'>): Promise<{ status: number; data: unknown }> {
+    if (!this.services.callSkill) return Promise.reject(new Error('calling other agents is not available here (no agents store)'));
+    return this.services.callSkill({ ...call, signal: this.options.signal });
   }
 
   awaitAsync(jobIds: string[], count: number, maxTimeMs: number) {

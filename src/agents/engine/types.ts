@@ -34,6 +34,22 @@ export interface EngineServices {
   generate(request: { model: string; prompt: string; system?: string; maxOutputTokens?: number; signal?: AbortSignal }): Promise<string>;
   /** Runs an Async branch in the background and reports its outcome (durable jobs when a queue exists). */
   async?: AsyncBranches;
+  /**
+   * Calls another agent's skill (AgentPlugin) as this agent's owner; absent where no other agents
+   * exist (`orrery agent run`). Nested calls are bounded by the runner.
+   */
+  callSkill?(call: SkillSubCall): Promise<{ status: number; data: unknown }>;
+}
+
+/** A skill call made by a component (AgentPlugin). */
+export interface SkillSubCall {
+  agentId: string;
+  /** `latest`, `1.2`, or undefined for the draft. */
+  version: string | undefined;
+  method: string;
+  endpoint: string;
+  body: Record<string, unknown>;
+  signal: AbortSignal;
 }
 
 /** An Async branch to run in the background (research/smythos.md §2.5). */
