@@ -29,6 +29,7 @@ import { createRunRecorder } from './agents/run-recorder.ts';
 import { createAgentsService, type AgentsService } from './agents/service.ts';
 import { isKnownComponentType } from './agents/components/index.ts';
 import { createAgentRunner, type AgentRunner } from './agents/runner.ts';
+import { createQueuedAsyncBranches } from './agents/async-jobs.ts';
 import { createModelRouter } from './llm/models.ts';
 
 /** The services every module may call. */
@@ -147,7 +148,14 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
   });
 
   const { openaiBaseUrl, openaiApiKey } = config.agents;
-  const agentRunner = createAgentRunner({
+  // Async branches are queue jobs: any worker runs them through the runner, Await reads the queue.
+  const asyncBranches = createQueuedAsyncBranches({
+    queue,
+    runFork: (branch, jobId, signal) => agentRunner.runFork(branch, jobId, signal),
+    timeoutMs: config.agents.runTimeoutMs,
+  });
+  const agentRunner: AgentRunner = createAgentRunner({
+    async: asyncBranches,
     agents,
     generate: createModelRouter({ openAi: { ...(openaiBaseUrl ? { baseUrl: openaiBaseUrl } : {}), ...(openaiApiKey ? { apiKey: openaiApiKey } : {}) } }),
     http: { allowPrivateNetwork: config.agents.httpAllowPrivate, timeoutMs: config.agents.httpTimeoutMs },

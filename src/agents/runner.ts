@@ -7,7 +7,7 @@
 import type { AgentMemory, OutboundHttpPolicy } from './engine/component.ts';
 import { compileAgent, type CompiledAgent } from './engine/compile.ts';
 import { executeRun, newRunId, responseBody, type ExecuteOutcome } from './engine/execute.ts';
-import type { AsyncBranches, EngineServices, RunRequest, SkillSubCall } from './engine/types.ts';
+import type { AsyncBranch, AsyncBranches, EngineServices, RunRequest, SkillSubCall } from './engine/types.ts';
 import { builtinComponents } from './components/index.ts';
 import type { AgentsService, LoadedAgent } from './service.ts';
 import type { CallRecord, RunRecord } from './types.ts';
@@ -63,6 +63,11 @@ export interface AgentRunnerDeps {
 export interface AgentRunner {
   /** Run one skill; never throws for what a caller or an agent can cause. */
   runSkill(call: SkillCall): Promise<SkillAnswer>;
+  /**
+   * Run an Async branch to its end (a queue worker's job, src/agents/async-jobs.ts); resolves to its
+   * answer. @throws Error when the agent is gone or the branch does not complete (the job fails)
+   */
+  runFork(branch: AsyncBranch, jobId: string, signal: AbortSignal): Promise<unknown>;
 }
 
 const KEY_REFERENCE = /^{{KEY\((.+)\)}}$/;
@@ -125,6 +130,46 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     agents.recordRun(run, calls);
   }
 
+  /** Run `loaded` for `call` (or the Async branch `fork` of it), record it, shape the answer. */
+  async function execute(loaded: LoadedAgent, call: SkillCall, fork?: { componentId: string; input: Record<string, unknown>; jobId: string }): Promise<{ answer: SkillAnswer; outcome: ExecuteOutcome }> {
+    const compiled: CompiledAgent = compileAgent(loaded.definition, builtinComponents);
+    const agent = { ...compiled, id: loaded.agent.id, name: loaded.agent.name };
+    const keys = await agents.resolveKeys(loaded.agent.id);
+    const memory: AgentMemory = agents.memoryFor(loaded.agent.id);
+    const runId = newRunId();
+    const depth = call.depth ?? 0;
+    // AgentPlugin: the other agent runs as this agent's owner, one level deeper.
+    const callSkill = async (sub: SkillSubCall): Promise<{ status: number; data: unknown }> => {
+      if (depth + 1 > MAX_AGENT_CALL_DEPTH) return { status: 508, data: { error: `Agent calls nested deeper than ${MAX_AGENT_CALL_DEPTH}` } };
+      const get = sub.method.toUpperCase() === 'GET';
+      const answer = await runner.runSkill({
+        agentId: sub.agentId,
+        version: sub.version,
+        request: { method: get ? 'GET' : 'POST', path: `/api/${sub.endpoint}`, body: get ? {} : sub.body, query: get ? sub.body : {}, headers: {} },
+        caller: { userId: loaded.agent.ownerId },
+        correlationId: call.correlationId,
+        signal: sub.signal,
+        parentRunId: runId,
+        depth: depth + 1,
+      });
+      return { status: answer.status, data: answer.body };
+    };
+    const outcome = await executeRun({
+      agent,
+      request: call.request,
+      services: { memory, http: deps.http, generate: deps.generate, callSkill, ...(deps.async ? { async: deps.async } : {}) },
+      variables: variablesWithKeys(compiled.variables, keys),
+      runId,
+      version: loaded.version,
+      timeoutMs: deps.runTimeoutMs,
+      ...(call.signal ? { signal: call.signal } : {}),
+      ...(fork ? { fork } : {}),
+    });
+    const body = responseBody(outcome, agent);
+    record(call, loaded, outcome, body);
+    return { answer: { status: outcome.status, body, runId: outcome.runId }, outcome };
+  }
+
   const runner: AgentRunner = {
     async runSkill(call: SkillCall): Promise<SkillAnswer> {
       const loaded = await agents.loadForRun(call.agentId, call.version);
@@ -135,41 +180,23 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       const access = await agents.checkSkillAccess(loaded.agent, call.caller);
       if (access === 'unauthorized') return { status: 401, body: { error: 'This agent requires authentication' }, refused: 'unauthorized' };
       if (access === 'forbidden') return { status: 403, body: { error: 'You do not have access to this agent' }, refused: 'forbidden' };
-      const compiled: CompiledAgent = compileAgent(loaded.definition, builtinComponents);
-      const agent = { ...compiled, id: loaded.agent.id, name: loaded.agent.name };
-      const keys = await agents.resolveKeys(loaded.agent.id);
-      const memory: AgentMemory = agents.memoryFor(loaded.agent.id);
-      const runId = newRunId();
-      const depth = call.depth ?? 0;
-      // AgentPlugin: the other agent runs as this agent's owner, one level deeper.
-      const callSkill = async (sub: SkillSubCall): Promise<{ status: number; data: unknown }> => {
-        if (depth + 1 > MAX_AGENT_CALL_DEPTH) return { status: 508, data: { error: `Agent calls nested deeper than ${MAX_AGENT_CALL_DEPTH}` } };
-        const get = sub.method.toUpperCase() === 'GET';
-        const answer = await runner.runSkill({
-          agentId: sub.agentId,
-          version: sub.version,
-          request: { method: get ? 'GET' : 'POST', path: `/api/${sub.endpoint}`, body: get ? {} : sub.body, query: get ? sub.body : {}, headers: {} },
-          caller: { userId: loaded.agent.ownerId },
-          correlationId: call.correlationId,
-          signal: sub.signal,
-          parentRunId: runId,
-          depth: depth + 1,
-        });
-        return { status: answer.status, data: answer.body };
+      return (await execute(loaded, call)).answer;
+    },
+
+    async runFork(branch, jobId, signal) {
+      const loaded = await agents.loadForRun(branch.agentId, branch.version ?? undefined);
+      if ('notFound' in loaded) throw new Error(`agent ${branch.agentId}${branch.version ? ` version ${branch.version}` : ''} no longer exists`);
+      const call: SkillCall = {
+        agentId: branch.agentId,
+        version: branch.version ?? undefined,
+        request: { method: 'POST', path: `/api/${branch.componentId}`, body: branch.input, query: {}, headers: {} },
+        caller: { userId: loaded.agent.ownerId },
+        correlationId: jobId,
+        signal,
       };
-      const outcome = await executeRun({
-        agent,
-        request: call.request,
-        services: { memory, http: deps.http, generate: deps.generate, callSkill, ...(deps.async ? { async: deps.async } : {}) },
-        variables: variablesWithKeys(compiled.variables, keys),
-        runId,
-        version: loaded.version,
-        timeoutMs: deps.runTimeoutMs,
-        ...(call.signal ? { signal: call.signal } : {}),
-      });
-      const body = responseBody(outcome, agent);
-      record(call, loaded, outcome, body);
-      return { status: outcome.status, body, runId: outcome.runId };
+      const { outcome } = await execute(loaded, call, { componentId: branch.componentId, input: branch.input, jobId });
+      if (outcome.state !== 'completed') throw new Error(outcome.error ?? `Async branch ${jobId} ended ${outcome.state}`);
+      return outcome.data;
     },
   };
   return runner;

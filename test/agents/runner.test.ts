@@ -186,6 +186,35 @@ describe('agent runner over HTTP', () => {
     assert.match(JSON.stringify(deep.body), /nested deeper than 8/);
   });
 
+  test('Async branches run as durable queue jobs: Await gets Results[<componentId>-<queue job id>] done with the branch’s answer', async () => {
+    const doc = agent(
+      [
+        endpoint('EP', 'bg', ['a']),
+        { id: 'AS', name: 'Async', inputs: ['Data'], outputs: ['JobID!', 'Data!'] },
+        { id: 'E1', name: 'FEncDec', data: { action: 'Encode', encoding: 'hex' }, inputs: ['Data'], outputs: ['Output!'] },
+        { id: 'AW', name: 'Await', data: { jobs_count: 1, max_time: 10 }, inputs: ['Jobs'], outputs: ['Results!'] },
+        { id: 'OUT', name: 'APIOutput', data: { format: 'minimal' }, inputs: ['results'], outputs: ['Output!'] },
+      ],
+      [
+        ['EP', 'body.a', 'AS', 'Data'],
+        ['AS', 'Data', 'E1', 'Data'],
+        ['AS', 'JobID', 'AW', 'Jobs'],
+        ['AW', 'Results', 'OUT', 'results'],
+      ],
+    );
+    const id = await importFixture(who.alice, JSON.stringify(doc));
+    const res = await who.alice.post('/api/bg', { a: 'hi' }, { 'x-agent-id': id });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const results = res.body.results as Record<string, { output: unknown; status: string }>;
+    const [jobId] = Object.keys(results);
+    const queueId = /^AS-(\d+)$/.exec(jobId ?? '')?.[1];
+    assert.ok(queueId, `job id ${jobId}`);
+    assert.deepEqual(results[jobId!], { output: { id: 'E1', name: 'FEncDec', result: { Output: '6869' } }, status: 'done' });
+    const job = await t.orrery.services.queue.get(queueId);
+    assert.equal(job?.type, 'agent-async');
+    assert.equal(job?.state, 'completed');
+  });
+
   test('every run is recorded with its component calls, readable by the owner', async () => {
     const res = await pipe();
     const runId = res.headers.get('x-run-id')!;

@@ -4,6 +4,7 @@
  * `retentionMs` after it ends, then forgotten (Await then reports `unknown_job`, as SmythOS does for
  * an id it never saw).
  */
+import { randomUUID } from 'node:crypto';
 import type { AsyncBranches, AsyncJobState } from './types.ts';
 
 interface Job {
@@ -17,8 +18,9 @@ export function createInProcessAsyncBranches(options: { retentionMs?: number } =
   const retentionMs = options.retentionMs ?? 3_600_000;
   return {
     async start(branch, execute) {
+      const jobId = `${branch.componentId}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
       const state: AsyncJobState = { output: undefined, status: 'pending' };
-      const done = execute().then(
+      const done = execute(jobId).then(
         (output) => {
           state.output = output;
           state.status = 'done';
@@ -27,8 +29,9 @@ export function createInProcessAsyncBranches(options: { retentionMs?: number } =
           state.status = 'failed';
         },
       );
-      jobs.set(branch.jobId, { state, done });
-      void done.then(() => setTimeout(() => jobs.delete(branch.jobId), retentionMs).unref());
+      jobs.set(jobId, { state, done });
+      void done.then(() => setTimeout(() => jobs.delete(jobId), retentionMs).unref());
+      return jobId;
     },
     async wait(jobIds, count, maxTimeMs, signal) {
       const pending = jobIds.map((id) => jobs.get(id)).filter((job): job is Job => job?.state.status === 'pending');

@@ -19,7 +19,6 @@
 import type { ComponentContext, ComponentData, ComponentLog, ComponentOutput, LeafResult, RunHandle } from './component.ts';
 import type { CompiledAgent, CompiledComponent } from './compile.ts';
 import { jsonExpression, parseTemplate } from './template.ts';
-import { randomUUID } from 'node:crypto';
 import { createInProcessAsyncBranches } from './async-branches.ts';
 import { inferInputTypes } from './type-inference.ts';
 import type { AsyncBranches, EngineServices, RunRequest, SkillSubCall } from './types.ts';
@@ -289,13 +288,11 @@ export class AgentRun implements RunHandle {
     this.updateRuntimeData(id, patch);
   }
 
-  async startAsync(componentId: string, input: Record<string, unknown>): Promise<string> {
-    const jobId = `${componentId}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  startAsync(componentId: string, input: Record<string, unknown>): Promise<string> {
     const async = this.services.async ?? defaultAsyncBranches();
     const fork = this.options.fork;
-    if (!fork) throw new Error('Async branches are not available in this run');
-    await async.start({ jobId, agentId: this.agent.id, version: this.options.version ?? null, componentId, input }, () => fork(componentId, input, jobId));
-    return jobId;
+    if (!fork) return Promise.reject(new Error('Async branches are not available in this run'));
+    return async.start({ agentId: this.agent.id, version: this.options.version ?? null, componentId, input }, (jobId) => fork(componentId, input, jobId));
   }
 
   callSkill(call: Omit<SkillSubCall, 'signal'>): Promise<{ status: number; data: unknown }> {
@@ -427,7 +424,8 @@ export class AgentRun implements RunHandle {
     if (schema) {
       const parsed = schema.safeParse(data.data);
       if (!parsed.success) {
-        const reason = parsed.error.issues.map((i) => `"${i.path.join('.')}" ${i.message}`).join(', ');
+        // Joi stops at the first problem (abortEarly), and the schemas carry SmythOS's own wording.
+        const reason = parsed.error.issues[0]?.message ?? 'invalid configuration';
         const message = `Schema Validation error: ${reason} on component ${entry.displayName}:${data.title ?? ''}`;
         return { id: data.id, name: data.name, _error: message, _debug: message };
       }

@@ -54,8 +54,6 @@ export interface SkillSubCall {
 
 /** An Async branch to run in the background (research/smythos.md §2.5). */
 export interface AsyncBranch {
-  /** `<asyncComponentId>-<random>`, as SmythOS names jobs. */
-  jobId: string;
   agentId: string;
   /** The deployed version the parent run used (null: the draft). */
   version: string | null;
@@ -75,8 +73,11 @@ export interface AsyncJobState {
  * server (src/agents/async-jobs.ts) so a branch survives its process and Await works across instances.
  */
 export interface AsyncBranches {
-  /** Start `branch`; `execute` runs it here (in-process), a queue-backed port runs it in a worker instead. */
-  start(branch: AsyncBranch, execute: () => Promise<unknown>): Promise<void>;
+  /**
+   * Start `branch` and name its job `<componentId>-<id>` (SmythOS's job id shape). `execute` runs it
+   * here (in-process); a queue-backed port runs it in a worker instead.
+   */
+  start(branch: AsyncBranch, execute: (jobId: string) => Promise<unknown>): Promise<string>;
   /** Wait up to `maxTimeMs` until `count` of `jobIds` are no longer pending; each job's state. */
   wait(jobIds: string[], count: number, maxTimeMs: number, signal: AbortSignal): Promise<Record<string, AsyncJobState>>;
 }
