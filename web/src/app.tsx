@@ -7,7 +7,6 @@ import { Shell } from './shell.tsx';
 import { AuthPage } from './pages/auth-page.tsx';
 import { HomePage } from './pages/home-page.tsx';
 import { AdminPage } from './pages/admin-page.tsx';
-import { SectionPage } from './pages/section-page.tsx';
 import { SharedSpacePage } from './pages/shared-space-page.tsx';
 import { RuntimeConnectPage } from './pages/runtime-connect-page.tsx';
 import { ClaimPage } from './pages/claim-page.tsx';
@@ -16,6 +15,8 @@ import { NoRoomChosen, RoomsPage } from './pages/rooms-page.tsx';
 import { RoomView } from './pages/rooms/room-view.tsx';
 import { BotsPage } from './pages/bots-page.tsx';
 import { QueuePage } from './pages/queue-page.tsx';
+import { AgentsPage } from './pages/agents-page.tsx';
+import { AgentView } from './pages/agents/agent-view.tsx';
 
 function RequireUser({ children }: { children: React.ReactNode }) {
   const { user, loading } = useSession();
@@ -48,7 +49,8 @@ export function App() {
         <Route path="runtime" element={<RuntimeConnectPage />} />
         <Route path="runtime/connect" element={<ClaimPage />} />
         <Route path="bots" element={<BotsPage />} />
-        <Route path="agents" element={<SectionPage title="Agents" text="Agents, skills, runs and the debugger." />} />
+        <Route path="agents" element={<AgentsPage />} />
+        <Route path="agents/:agentId" element={<AgentView />} />
         <Route path="queue" element={<Navigate to="/admin/queue" replace />} />
         <Route path="admin" element={<AdminPage />} />
         <Route path="admin/queue" element={<QueuePage />} />

@@ -1,0 +1,222 @@
+/**
+ * The Agents pages' client for `/api/agents` (docs/api.md "Agents", src/agents/routes.ts) and for
+ * running a skill at `/agents/<id>/api/<endpoint>` (src/agents/runner-routes.ts). JSON reads go
+ * through the shared {@link api}; the two calls it cannot make are here: the import, whose body is the
+ * `.smyth` text exactly as the file holds it (the server stores it byte for byte), and a skill run,
+ * whose answer may be plain text and whose `x-run-id` header names the recorded run. Both send the
+ * session cookie and the CSRF token from `/api/auth/whoami`.
+ */
+import { api, ApiError } from '../../api.ts';
+
+/** Who may call an agent's skills. */
+export type SkillAccess = 'owner' | 'key' | 'public';
+
+/** An agent as `GET /api/agents` lists it. */
+export interface AgentMeta {
+  id: string;
+  name: string;
+  owner_id: string;
+  skill_access: SkillAccess;
+  skill_key_name: string | null;
+  debug_enabled: boolean;
+  /** ISO 8601. */
+  created_at: string;
+  /** ISO 8601. */
+  updated_at: string;
+}
+
+/** A problem found on import: errors refuse it (400), warnings come back with the agent. */
+export interface AgentProblem {
+  severity: 'error' | 'warning';
+  component_id?: string;
+  title?: string;
+  /** Where in the document, e.g. `components[2].data.endpoint`. */
+  path: string;
+  message: string;
+}
+
+/** One input port of an APIEndpoint, as the `.smyth` file declares it (other keys kept). */
+export interface SkillInput {
+  name: string;
+  /** SmythOS type: Any, String, Number, Integer, Boolean, Array, Object, Binary, Date. */
+  type?: string;
+  optional?: boolean;
+  defaultVal?: unknown;
+  description?: string;
+  [key: string]: unknown;
+}
+
+/** A skill (one APIEndpoint) of an agent. */
+export interface AgentSkill {
+  component_id: string;
+  endpoint: string;
+  method: 'GET' | 'POST';
+  /** `/api/<endpoint>`. */
+  path: string;
+  description?: string;
+  summary?: string;
+  ai_exposed: boolean;
+  inputs: SkillInput[];
+}
+
+/** A deployed version. */
+export interface AgentVersion {
+  version: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** An agent as `GET /api/agents/:id` returns it. */
+export interface Agent extends AgentMeta {
+  skills: AgentSkill[];
+  versions: AgentVersion[];
+  problems: AgentProblem[];
+}
+
+/** A recorded run. */
+export interface AgentRun {
+  id: string;
+  agent_id: string;
+  /** null: the draft. */
+  version: string | null;
+  method: string;
+  skill: string;
+  status: 'running' | 'completed' | 'failed' | 'cancelled' | 'timeout';
+  input: unknown;
+  result: unknown;
+  error: string | null;
+  http_status: number | null;
+  steps: number;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number | null;
+}
+
+/** One component call of a run, in call order. */
+export interface AgentCall {
+  seq: number;
+  component_id: string;
+  /** The component type, e.g. `FHash`. */
+  component_name: string;
+  title: string | null;
+  /** The wave (step) the call ran in. */
+  step: number;
+  source_id: string | null;
+  input: unknown;
+  output: unknown;
+  error: string | null;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number | null;
+  logs: Array<{ level: string; message: string; at: string }>;
+}
+
+/** A refused import: the server's sentence and every problem it found. */
+export class ImportError extends ApiError {
+  constructor(
+    message: string,
+    status: number,
+    body: unknown,
+    readonly problems: AgentProblem[],
+  ) {
+    super(message, status, body);
+  }
+}
+
+/** What a skill answered: the HTTP status, the body (JSON, or text) and the run it recorded. */
+export interface SkillAnswer {
+  status: number;
+  body: unknown;
+  runId: string | null;
+}
+
+let csrf: Promise<string | undefined> | undefined;
+/** The session's CSRF token (asked once per page load; a 403 asks again). */
+function csrfToken(fresh = false): Promise<string | undefined> {
+  if (fresh || !csrf) csrf = api<{ csrf_token?: string }>('GET', '/api/auth/whoami').then((r) => r.csrf_token);
+  return csrf;
+}
+
+/** A same-origin fetch with the cookie and the CSRF token; one retry with a fresh token on a 403. */
+async function send(method: string, path: string, body: string | undefined): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const token = await csrfToken(attempt > 0);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers['x-csrf-token'] = token;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body } : {}) }).catch(() => {
+      throw new ApiError('Cannot reach the Orrery server. Is it running?', 0, null);
+    });
+    if (response.status === 403 && attempt === 0) continue;
+    return response;
+  }
+}
+
+const sentence = (text: string) => {
+  const s = text.charAt(0).toUpperCase() + text.slice(1);
+  return s.endsWith('.') ? s : `${s}.`;
+};
+
+/** A readable message for anything these calls threw. */
+export function errorText(e: unknown, fallback: string): string {
+  return e instanceof ApiError ? e.message : fallback;
+}
+
+const enc = encodeURIComponent;
+
+/** The agent endpoints the pages use. */
+export const agents = {
+  list: async (): Promise<AgentMeta[]> => (await api<{ agents: AgentMeta[] }>('GET', '/api/agents')).agents,
+  get: async (id: string): Promise<Agent> => (await api<{ agent: Agent }>('GET', `/api/agents/${enc(id)}`)).agent,
+  remove: (id: string) => api<void>('DELETE', `/api/agents/${enc(id)}`),
+  deploy: async (id: string): Promise<AgentVersion> => (await api<{ version: AgentVersion }>('POST', `/api/agents/${enc(id)}/deploy`, {})).version,
+  /** Where the browser downloads the draft as a `.smyth` file. */
+  exportUrl: (id: string) => `/api/agents/${enc(id)}/export`,
+  /** The draft's `.smyth` text. */
+  async exportText(id: string): Promise<string> {
+    const response = await fetch(agents.exportUrl(id), { credentials: 'same-origin' }).catch(() => {
+      throw new ApiError('Cannot reach the Orrery server. Is it running?', 0, null);
+    });
+    if (!response.ok) throw new ApiError(`Could not read the agent's document (${response.status}).`, response.status, null);
+    return response.text();
+  },
+  runs: async (id: string, limit = 20): Promise<AgentRun[]> => (await api<{ runs: AgentRun[] }>('GET', `/api/agents/${enc(id)}/runs?limit=${limit}`)).runs,
+  run: (id: string, runId: string) => api<{ run: AgentRun; calls: AgentCall[] }>('GET', `/api/agents/${enc(id)}/runs/${enc(runId)}`),
+
+  /**
+   * Import a `.smyth` file's text. @throws ImportError with every problem on a 400 (invalid JSON
+   * included); ApiError otherwise.
+   */
+  async importText(text: string, name?: string): Promise<{ agent: Agent; problems: AgentProblem[] }> {
+    const query = name ? `?name=${enc(name)}` : '';
+    const response = await send('POST', `/api/agents${query}`, text);
+    const data = (await response.json().catch(() => null)) as { error?: string; problems?: AgentProblem[]; agent?: Agent } | null;
+    if (!response.ok) {
+      const message = sentence(data?.error ?? `Import failed (${response.status})`);
+      throw new ImportError(message, response.status, data, Array.isArray(data?.problems) ? data.problems : []);
+    }
+    return data as { agent: Agent; problems: AgentProblem[] };
+  },
+
+  /** Call a skill as its owner: GET with the inputs as query, POST with them as JSON. */
+  async runSkill(id: string, skill: AgentSkill, inputs: Record<string, unknown>): Promise<SkillAnswer> {
+    let path = `/agents/${enc(id)}/api/${enc(skill.endpoint)}`;
+    let body: string | undefined;
+    if (skill.method === 'GET') {
+      const query = new URLSearchParams();
+      for (const [k, v] of Object.entries(inputs)) query.set(k, typeof v === 'string' ? v : JSON.stringify(v));
+      if ([...query].length) path += `?${query}`;
+    } else body = JSON.stringify(inputs);
+    const response = await send(skill.method, path, body);
+    const text = await response.text();
+    let parsed: unknown = text;
+    if ((response.headers.get('content-type') ?? '').includes('json')) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // A body that says JSON but is not: shown as the text it is.
+      }
+    }
+    return { status: response.status, body: parsed, runId: response.headers.get('x-run-id') };
+  },
+};
