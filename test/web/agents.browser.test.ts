@@ -4,6 +4,7 @@
 // text after a hex encode and decode: /work/shared/smyth/SOURCES.md), opens the run's trace and sees
 // the five component calls in call order; a file with an invalid endpoint is refused and the page
 // names the component and the problem; the agent list shows the import; Deploy makes version 1.0.
+// Then, without the browser, the pure parts: the graph model and how Run-form text becomes values.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { graphOf } from '../../web/src/pages/agents/graph-model.ts';
+import { inputValue } from '../../web/src/pages/agents/skill-form.tsx';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -139,4 +142,48 @@ test('importing a broken .smyth file shows the problem with the component it nam
   assert.match(await refused.innerText(), /json/i);
   await page.getByText('No agents yet').waitFor();
   await page.context().close();
+});
+
+test('graphOf: positions from left/top, wrapped exports, ports by position or name, notes and dangling connections left out', () => {
+  const component = (id: string, extra: object = {}) => ({ id, name: 'FHash', title: `t-${id}`, inputs: [{ name: 'Data' }], outputs: [{ name: 'Hash' }, { name: 'Extra' }], ...extra });
+  const agent = {
+    components: [component('A', { left: '1539px', top: '20.5px' }), component('B', { left: 10, top: '40px' }), component('N', { name: 'Note' }), component('P', { left: 'auto' })],
+    connections: [
+      { sourceId: 'A', sourceIndex: 1, targetId: 'B', targetIndex: 0 },
+      { sourceId: 'A', sourceIndex: 'Hash', targetId: 'B', targetIndex: 'Data' },
+      { sourceId: 'A', sourceIndex: 0, targetId: 'B', targetIndex: -1 },
+      { sourceId: 'A', sourceIndex: 0, targetId: 'N', targetIndex: 0 },
+      { sourceId: 'gone', sourceIndex: 0, targetId: 'B', targetIndex: 0 },
+    ],
+  };
+  for (const document of [agent, { version: '1.0', data: agent }]) {
+    const { nodes, edges } = graphOf(document);
+    assert.deepEqual(
+      nodes.map((n) => [n.id, n.position.x, n.position.y]),
+      [
+        ['A', 1539, 20.5],
+        ['B', 10, 40],
+        ['P', 600, 0], // no usable position: laid out by its place in the file
+      ],
+    );
+    assert.deepEqual(nodes[0]!.data, { title: 't-A', type: 'FHash', inputs: ['Data'], outputs: ['Hash', 'Extra'] });
+    assert.deepEqual(
+      edges.map((e) => [e.source, e.sourceHandle, e.target, e.targetHandle]),
+      [
+        ['A', 'out-1', 'B', 'in-0'],
+        ['A', 'out-0', 'B', 'in-0'],
+        ['A', 'out-0', 'B', undefined], // a trigger's -1: no port of its own
+      ],
+    );
+  }
+  assert.deepEqual(graphOf(null), { nodes: [], edges: [] });
+});
+
+test('inputValue: JSON-looking text is parsed for Object and Array inputs only', () => {
+  assert.deepEqual(inputValue({ name: 'o', type: 'Object' }, ' {"a":[1]} '), { a: [1] });
+  assert.deepEqual(inputValue({ name: 'a', type: 'Array' }, '[1,"x"]'), [1, 'x']);
+  assert.equal(inputValue({ name: 'a', type: 'array' }, '[not json'), '[not json', 'not JSON: sent as typed');
+  assert.equal(inputValue({ name: 's', type: 'String' }, '{"a":1}'), '{"a":1}', 'a String input gets the text');
+  assert.equal(inputValue({ name: 'n', type: 'Number' }, '12'), '12', 'the endpoint converts numbers, as SmythOS does');
+  assert.equal(inputValue({ name: 'x' }, 'hello world'), 'hello world');
 });
