@@ -3,7 +3,8 @@
 // nodes, four edges), runs pipe with "hello world" and sees SmythOS's own answer (the sha256 of the
 // text after a hex encode and decode: /work/shared/smyth/SOURCES.md), opens the run's trace and sees
 // the five component calls in call order; a file with an invalid endpoint is refused and the page
-// names the component and the problem; the agent list shows the import; Deploy makes version 1.0.
+// names the component and the problem; the agent list shows the import; Deploy makes version 1.0;
+// a skill with typed inputs gets Object/Array text as JSON and the rest as text.
 // Then, without the browser, the pure parts: the graph model and how Run-form text becomes values.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -141,6 +142,31 @@ test('importing a broken .smyth file shows the problem with the component it nam
   await refused.waitFor();
   assert.match(await refused.innerText(), /json/i);
   await page.getByText('No agents yet').waitFor();
+  await page.context().close();
+});
+
+test('a skill with typed inputs: the Run form sends Object and Array text as JSON, the rest as text the endpoint converts', async () => {
+  const page = await person('typeduser');
+  await openAgents(page);
+  await page.getByLabel('.smyth file').setInputFiles(fileURLToPath(new URL('../../../shared/smyth/general-unit-tests.smyth', import.meta.url)));
+  await page.getByLabel('Name (optional)').fill('typed');
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Imported typed.' }).waitFor();
+  await page.getByRole('button', { name: 'Open the agent' }).click();
+  const skill = page.getByRole('article', { name: 'Skill test_strong_typing', exact: true });
+  await skill.waitFor();
+  assert.equal(await page.getByRole('article', { name: /^Skill / }).count(), 2);
+  // SOURCES.md's call, less `binary` (an empty field is not sent).
+  const typed = { any: 'x', string: 's', number: '1', integer: '1', boolean: 'true', array: '[1]', object: '{"a":1}', date: '2024-01-01' };
+  for (const [name, value] of Object.entries(typed)) await skill.getByLabel(name, { exact: true }).fill(value);
+  const sent = page.waitForRequest((r) => r.method() === 'POST' && /\/agents\/[^/]+\/api\/test_strong_typing$/.test(r.url()));
+  await skill.getByRole('button', { name: 'Run test_strong_typing' }).click();
+  assert.deepEqual((await sent).postDataJSON(), { ...typed, array: [1], object: { a: 1 } }, 'Object and Array parsed; the rest as typed');
+  const answer = skill.getByLabel('Answer of test_strong_typing');
+  await answer.waitFor();
+  const body = JSON.parse(await answer.innerText()) as { name: string; result: { body: unknown } };
+  assert.equal(body.name, 'APIEndpoint');
+  assert.deepEqual(body.result.body, { any: 'x', string: 's', number: 1, integer: 1, boolean: true, array: [1], object: { a: 1 }, date: '2024-01-01T00:00:00.000Z' });
   await page.context().close();
 });
 
