@@ -114,6 +114,19 @@ test('a user imports linear-utility.smyth, sees skill and graph, runs pipe and r
   await page.getByRole('button', { name: /^Show trace of run / }).first().click();
   await calls.getByRole('row').nth(5).waitFor();
 
+  // A call from outside the page (as curl would make it: /api/<endpoint> with X-AGENT-ID) is listed
+  // after a refresh, and its trace opens.
+  const agentId = /\/agents\/([^/]+)$/.exec(new URL(page.url()).pathname)![1]!;
+  const { csrf_token } = (await (await page.request.get(s.url + '/api/auth/whoami')).json()) as { csrf_token: string };
+  const outside = await page.request.post(s.url + '/api/pipe', { headers: { 'x-agent-id': agentId, 'x-csrf-token': csrf_token }, data: { message: 'from outside' } });
+  assert.equal(outside.status(), 200);
+  const outsideRun = outside.headers()['x-run-id']!;
+  await page.getByRole('button', { name: 'Refresh runs' }).click();
+  await page.getByRole('button', { name: `Show trace of run ${outsideRun}` }).click();
+  await page.getByRole('heading', { name: `Trace of run ${outsideRun}` }).waitFor();
+  assert.equal(await runs.getByRole('row').count(), 3, 'a header row and two runs');
+  await calls.getByRole('row').nth(5).waitFor();
+
   // Deploy: the draft becomes version 1.0.
   await page.getByRole('button', { name: 'Deploy' }).click();
   await page.getByRole('status').filter({ hasText: 'Deployed version 1.0.' }).waitFor();
