@@ -1,6 +1,6 @@
 /**
  * A JSON value shown folded: a one-line preview as the summary, the indented JSON when opened.
- * Strings under a line long are shown as they are (no fold).
+ * Values whose one-line JSON is short are shown as they are (no fold).
  */
 
 /** How much of the one-line JSON the folded summary shows, characters. */
@@ -21,7 +21,8 @@ export function JsonView({ value, label }: { value: unknown; label: string }) {
   if (value === undefined || value === null) return <span className="muted">—</span>;
   const text = jsonText(value);
   const oneLine = typeof value === 'string' ? text : JSON.stringify(value) ?? text;
-  if (oneLine.length <= PREVIEW_CHARS && !text.includes('\n')) return <code aria-label={label}>{oneLine}</code>;
+  // Short values need no fold (a short text with line breaks still folds, to keep rows one line).
+  if (oneLine.length <= PREVIEW_CHARS && (typeof value !== 'string' || !text.includes('\n'))) return <code aria-label={label}>{oneLine}</code>;
   return (
     <details className="agent-json">
       <summary aria-label={label}>
