@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each against its ceiling, peer or target measured in the same
  * run, printed as Markdown for docs/PERFORMANCE.md. Arguments pick benches by name
- * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`, `matrix-wakeup`, `matrix-send`, `queue`, `bot-runner`, `agents`); none runs all.
+ * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`, `matrix-wakeup`, `matrix-send`, `queue`, `bot-runner`, `agents`, `agents-http`); none runs all.
  */
 import { machine } from './lib.ts';
 import { benchPlatform } from './platform.ts';
@@ -14,6 +14,7 @@ import { benchSend } from './matrix-send.ts';
 import { benchQueue } from './queue.ts';
 import { benchBotRunner } from './bot-runner.ts';
 import { benchAgents } from './agents.ts';
+import { benchAgentsHttp } from './agents-http.ts';
 
 const pick = process.argv.slice(2);
 const want = (name: string) => pick.length === 0 || pick.includes(name);
@@ -137,4 +138,13 @@ if (want('agents')) {
   if (orrery && best) console.log(`target linear-utility ≥ 10× faster than SRE's best case in the same run: ${verdict(best.median / orrery.median >= 10 && orrery.sameAnswer)} (${f(best.median / orrery.median, 1)}×)`);
   for (const p of perComponent.filter((x) => x.engine === 'Orrery')) console.log(`target ≤ 50 µs per component call (${p.shape}-${p.n}): ${verdict(p.us <= 50)} (${f(p.us, 1)} µs)`);
   console.log('');
+}
+if (want('agents-http')) {
+  const r = await benchAgentsHttp();
+  console.log(`## Agents over HTTP: linear-utility.smyth at POST /api/pipe (${r.database}), ${Number(process.env.BENCH_CONNECTIONS ?? 32)} connections\n`);
+  console.log('| server | runs/s | server CPU µs/run | p50 ms | p99 ms | errors | non-2xx | ratio to ceiling |\n|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const x of r.rows) console.log(`| ${x.name} | ${f(x.rps, 0)} | ${f(x.cpuUsPerRequest, 0)} | ${x.p50} | ${x.p99} | ${x.errors} | ${x.non2xx} | ${f(x.rps / r.rows[0]!.rps, 3)} |`);
+  console.log(`\none call at a time: p50 ${f(r.serial.p50, 2)} ms, p90 ${f(r.serial.p90, 2)} ms over ${r.serial.runs} calls`);
+  const orrery = r.rows[1]!;
+  console.log(`target ≥ 2,000 runs/s over HTTP: ${verdict(orrery.rps >= 2000 && orrery.errors + orrery.non2xx === 0)}\n`);
 }

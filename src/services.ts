@@ -138,7 +138,7 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
       }),
   });
 
-  const agentsStore = createAgentsStore(store.db);
+  const agentsStore = createAgentsStore(store.db, store.dialect);
   const agents = createAgentsService({
     store: agentsStore,
     vault: createAgentVault({ store: agentsStore, clock, serverSecret: config.sessionSecret }),

@@ -49,9 +49,15 @@ export interface RunRecorderDeps {
 export function toRecordJson(value: unknown): string {
   let text: string | undefined;
   try {
-    text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  } catch (error) {
-    return JSON.stringify(`[unserializable: ${error instanceof Error ? error.message : String(error)}]`);
+    // The plain call first: a replacer makes every run pay a function call per key for a BigInt
+    // that almost never comes.
+    text = JSON.stringify(value);
+  } catch {
+    try {
+      text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    } catch (error) {
+      return JSON.stringify(`[unserializable: ${error instanceof Error ? error.message : String(error)}]`);
+    }
   }
   if (text === undefined) return 'null';
   if (text.length > RECORD_VALUE_MAX_CHARS) return JSON.stringify({ _truncated: text.length, head: text.slice(0, TRUNCATED_HEAD_CHARS) });

@@ -172,7 +172,7 @@ describe('agents: vault, memory, runs', () => {
   test('memory: read, write with a TTL, delete; expired entries read as missing', async () => {
     const id = await importFixture(u.alice, fixture('linear-utility.smyth'));
     const clock = new ManualClock(1_000_000);
-    const memory = createAgentMemory(createAgentsStore(t.store.db), clock, id);
+    const memory = createAgentMemory(createAgentsStore(t.store.db, t.store.dialect), clock, id);
     assert.equal(await memory.read('m', 'k'), undefined);
     await memory.write('m', 'k', { deep: [1, 'two'] }, 10);
     await memory.write('m', 'forever', 'stays');

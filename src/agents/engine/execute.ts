@@ -5,7 +5,7 @@
  * `{...result, error, agentId, agentName}` when the result carries `error`, 404 for an unknown skill.
  * Every component call is kept in the outcome for the run record.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { CompiledAgent } from './compile.ts';
 import { AgentRun, RunError, type CallTrace } from './run.ts';
 import type { EngineServices, RunRequest } from './types.ts';
@@ -48,9 +48,9 @@ export interface ExecuteOutcome {
   endedAt: number;
 }
 
-/** A fresh run id: `run_` and 20 base32hex characters. */
+/** A fresh run id: `run_` and 20 hex characters (from a v4 UUID: Node pools its entropy). */
 export function newRunId(): string {
-  return `run_${randomBytes(13).toString('hex').slice(0, 20)}`;
+  return `run_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
 }
 
 /**
@@ -60,20 +60,22 @@ export function newRunId(): string {
 export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcome> {
   const startedAt = Date.now();
   const runId = options.runId ?? newRunId();
-  const controller = new AbortController();
+  const abort = new LazyAbort();
   const timeoutMs = options.timeoutMs ?? 120_000;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    controller.abort(new Error(`Run timed out after ${timeoutMs} ms`));
+    abort.abort(new Error(`Run timed out after ${timeoutMs} ms`));
   }, timeoutMs);
-  const onAbort = () => controller.abort(options.signal?.reason);
+  const onAbort = () => abort.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
   const run = new AgentRun(options.agent, options.request, options.services, {
     runId,
     variables: options.variables ?? options.agent.variables,
-    signal: controller.signal,
+    // Most runs never look at their signal: it is made on first use.
+    get signal() {
+      return abort.signal;
+    },
     circularLimit: options.circularLimit ?? 100,
     ...(options.fork ? { jobId: options.fork.jobId } : {}),
     version: options.version ?? null,
@@ -86,7 +88,8 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
       return outcome.data;
     },
   });
-  controller.signal.addEventListener('abort', () => run.kill(timedOut ? 'timeout' : 'cancelled'), { once: true });
+  abort.onAbort = () => run.kill(timedOut ? 'timeout' : 'cancelled');
+  if (options.signal?.aborted) onAbort();
   const finish = (status: number, data: unknown, state: RunState, error: string | null): ExecuteOutcome => {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
@@ -96,7 +99,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
     const input = options.request.method.toUpperCase() === 'GET' ? options.request.query : options.request.body;
     if (options.fork) run.activate(options.fork.componentId, options.fork.input, null, { asInputs: true });
     else run.start(options.request.path, input);
-    const finalResult = await runUntilDone(run, controller.signal);
+    const finalResult = await runUntilDone(run, abort);
     if (run.killed) {
       const error = timedOut ? `Run timed out after ${timeoutMs} ms` : 'Agent killed';
       return finish(timedOut ? 504 : 499, { error }, timedOut ? 'timeout' : 'cancelled', error);
@@ -128,17 +131,40 @@ export function responseBody(outcome: ExecuteOutcome, agent: { id: string; name:
   return data;
 }
 
-/** Waves until the result, or until the signal ends the run (a wave in flight is not awaited). */
-async function runUntilDone(run: AgentRun, signal: AbortSignal): Promise<unknown> {
-  if (signal.aborted) return undefined;
-  let abort!: () => void;
+/** Waves until the result, or until the run is aborted (a wave in flight is not awaited). */
+async function runUntilDone(run: AgentRun, abort: LazyAbort): Promise<unknown> {
+  if (abort.aborted) return undefined;
+  const onAbort = abort.onAbort;
   const aborted = new Promise<undefined>((resolve) => {
-    abort = () => resolve(undefined);
-    signal.addEventListener('abort', abort, { once: true });
+    abort.onAbort = () => {
+      onAbort?.();
+      resolve(undefined);
+    };
   });
-  try {
-    return await Promise.race([run.runToEnd(), aborted]);
-  } finally {
-    signal.removeEventListener('abort', abort);
+  return Promise.race([run.runToEnd(), aborted]);
+}
+
+/** An abort whose AbortController exists only once someone asks for its signal. */
+class LazyAbort {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  aborted = false;
+  /** Called once, when the run is aborted. */
+  onAbort: (() => void) | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.onAbort?.();
   }
 }

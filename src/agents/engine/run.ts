@@ -201,19 +201,34 @@ export class AgentRun implements RunHandle {
   /** One wave (SmythOS `runCycle`). */
   async wave(): Promise<WaveResult> {
     const all = this.agent.order;
-    let active = all.filter((c) => this.state(c).active && this.state(c).exclusive);
-    if (active.length === 0) active = all.filter((c) => this.state(c).active);
-    const waitingActive = all.filter((c) => this.state(c).active && this.state(c).status);
-    const ready = all.filter((c) => this.state(c).active && !this.state(c).status);
+    let activeCount = 0;
+    let exclusiveCount = 0;
+    let waitingActive = 0;
+    const ready: CompiledComponent[] = [];
+    for (const c of all) {
+      const state = this.states.get(c.data.id)!;
+      if (!state.active) continue;
+      activeCount++;
+      if (state.exclusive) exclusiveCount++;
+      if (state.status) waitingActive++;
+      else ready.push(c);
+    }
+    // SmythOS counts only the exclusive ones when any is active (its closing test below).
+    const active = exclusiveCount > 0 ? exclusiveCount : activeCount;
     let wave: WaveResult;
-    if (active.length === 0 || (active.length === waitingActive.length && this.sessionResult) || ready.length === 0) {
+    if (active === 0 || (active === waitingActive && this.sessionResult) || ready.length === 0) {
       this.closed = true;
       wave = { state: { sessionClosed: true }, sessionClosed: true };
     } else {
       const results = await Promise.all(ready.map((c) => this.callComponent(this.state(c).sourceId, c)));
-      const remaining = all.filter((c) => this.state(c).active);
-      const waiting = all.filter((c) => this.state(c).status);
-      if (waiting.length === remaining.length) this.sessionResult = true;
+      let remaining = 0;
+      let waiting = 0;
+      for (const c of all) {
+        const state = this.states.get(c.data.id)!;
+        if (state.active) remaining++;
+        if (state.status) waiting++;
+      }
+      if (waiting === remaining) this.sessionResult = true;
       const flat = (results as unknown[]).flat() as LeafResult[];
       let sessionResults = flat.filter(
         (e) => e?.id && e.result && !(e.result as ComponentOutput)._missing_inputs && !this.agent.components.get(e.id)?.outgoing.length,
@@ -222,7 +237,7 @@ export class AgentRun implements RunHandle {
         (e) => e?.id && (e.error || (e.result as ComponentOutput | null)?._error) && !this.states.get(e.id)?.runtimeData._ChildLoopData,
       );
       if (this.sessionResult && sessionResults.length === 0 && this.closed) sessionResults = errorResults;
-      wave = { state: results.length === 1 ? results[0] : results, sessionResults, errorResults, sessionClosed: remaining.length === 0 };
+      wave = { state: results.length === 1 ? results[0] : results, sessionResults, errorResults, sessionClosed: remaining === 0 };
     }
     this.checkCircularLimit();
     if (wave.sessionResults) this.sessionResults.push(wave.sessionResults);
@@ -445,16 +460,19 @@ export class AgentRun implements RunHandle {
 
   private contextFor(entry: CompiledComponent, logs: ComponentLog[]): ComponentContext {
     const services = this.services;
-    const signal = this.options.signal;
+    const options = this.options;
     return {
       agentId: this.agent.id,
-      runId: this.options.runId,
-      variables: this.options.variables,
-      signal,
+      runId: options.runId,
+      variables: options.variables,
+      // Read lazily: the run's AbortController is made only for components that use it.
+      get signal() {
+        return options.signal;
+      },
       log: (level, message) => logs.push({ level, message, at: Date.now() }),
       memory: services.memory,
       http: services.http,
-      generate: (request) => services.generate({ ...request, signal: request.signal ?? signal }),
+      generate: (request) => services.generate({ ...request, signal: request.signal ?? options.signal }),
       run: this,
     };
   }
