@@ -2,8 +2,9 @@
  * Bench: agent skill calls over HTTP (issue 10 §8) — `linear-utility.smyth` (5 components) at
  * `POST /api/pipe` with `X-AGENT-ID`, each call a full run recorded with its 5 component calls;
  * against a bare Fastify route answering the same JSON (the ceiling), measured in the same run with
- * autocannon. Also the latency of one call at a time (what a single client sees). Target: ≥ 2,000
- * runs/s.
+ * autocannon, and SmythOS's own engine behind a Fastify route (`AgentProcess.load(agent).run()` per
+ * request, as its runtime server does). Also the latency of one call at a time (what a single client
+ * sees). Target: ≥ 2,000 runs/s.
  *
  * Options (env): BENCH_DURATION_S (default 5), BENCH_CONNECTIONS (default 32), BENCH_SERIAL_RUNS
  * (default 500), BENCH_DATABASE_URL (PostgreSQL instead of SQLite).
@@ -61,9 +62,13 @@ export async function benchAgentsHttp(): Promise<AgentsHttpResult> {
       if (i >= 50) times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);
+    const peer = await fetch(`${info.bare}/sre/api/pipe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+    const peerText = await peer.text();
+    if (peerText !== EXPECTED) throw new Error(`SmythOS's engine answered ${peer.status} ${peerText}`);
     const rows = [
       await load('bare Fastify POST /api/pipe (ceiling)', `${info.bare}/api/pipe`, {}, child.pid),
       await load('orrery POST /api/pipe, linear-utility (5 components, run recorded)', `${info.orrery}/api/pipe`, headers, child.pid),
+      await load('SmythOS engine (SRE 1.7.42) behind Fastify, normal path', `${info.bare}/sre/api/pipe`, {}, child.pid),
     ];
     return {
       database: process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite',

@@ -146,5 +146,7 @@ if (want('agents-http')) {
   for (const x of r.rows) console.log(`| ${x.name} | ${f(x.rps, 0)} | ${f(x.cpuUsPerRequest, 0)} | ${x.p50} | ${x.p99} | ${x.errors} | ${x.non2xx} | ${f(x.rps / r.rows[0]!.rps, 3)} |`);
   console.log(`\none call at a time: p50 ${f(r.serial.p50, 2)} ms, p90 ${f(r.serial.p90, 2)} ms over ${r.serial.runs} calls`);
   const orrery = r.rows[1]!;
+  const sre = r.rows[2];
+  if (sre) console.log(`Orrery over HTTP: ${f(orrery.rps / sre.rps, 0)}× SmythOS's engine's runs/s, p50 ${f(sre.p50 / Math.max(orrery.p50, 1), 0)}× lower`);
   console.log(`target ≥ 2,000 runs/s over HTTP: ${verdict(orrery.rps >= 2000 && orrery.errors + orrery.non2xx === 0)}\n`);
 }

@@ -69,7 +69,15 @@ export interface CommandDeps {
    * Runs an agent skill for `agent:` commands as the registration's user (the agent runner);
    * absent: `agent not found`.
    */
-  runAgentSkill?(call: { agentId: string; version: string | undefined; skill: string; botId: string; body: Record<string, unknown> }): Promise<{ status: number; body: unknown; refused?: string }>;
+  runAgentSkill?(call: {
+    agentId: string;
+    version: string | undefined;
+    skill: string;
+    /** The registration whose user the skill runs as; '' for `POST /_run-command` without one (its caller, the sender). */
+    botId: string;
+    sender: string;
+    body: Record<string, unknown>;
+  }): Promise<{ status: number; body: unknown; refused?: string }>;
 }
 
 /** The signature header value for `body` sent at `timestampS`: `sha256=<hex>`. */
@@ -179,6 +187,7 @@ export function createCommandExecutor(deps: CommandDeps) {
       version: spec.version,
       skill: spec.skill,
       botId: job.botId,
+      sender: job.event.sender,
       body: { message: job.args || text, body: text, args: job.args, sender: job.event.sender, room_id: job.event.room_id, event_id: job.event.event_id },
     });
     // Someone else's owner-only agent is "not found" too: its existence is not the sender's business.

@@ -139,10 +139,11 @@ export function createBotsService(deps: BotsDeps) {
     allowPrivateWebhooks: config.bots.webhookAllowPrivate,
     ...(deps.runAgentSkill
       ? {
-          runAgentSkill: async (call: { agentId: string; version: string | undefined; skill: string; botId: string; body: Record<string, unknown> }) => {
-            const registration = await store.findRegistration(call.botId);
-            if (!registration) return { status: 404, body: { error: 'the registration of this command is gone' } };
-            return deps.runAgentSkill!({ agentId: call.agentId, version: call.version, skill: call.skill, userId: registration.username, body: call.body });
+          runAgentSkill: async (call: { agentId: string; version: string | undefined; skill: string; botId: string; sender: string; body: Record<string, unknown> }) => {
+            // A registered command runs as its registration's user; `/_run-command` without one as its caller.
+            const userId = call.botId ? (await store.findRegistration(call.botId))?.username : call.sender;
+            if (!userId) return { status: 404, body: { error: `${call.agentId} not found` }, refused: 'no_agent' };
+            return deps.runAgentSkill!({ agentId: call.agentId, version: call.version, skill: call.skill, userId, body: call.body });
           },
         }
       : {}),

@@ -85,7 +85,7 @@ export const securityPlugin = fp(
       origin: (origin: string | undefined, callback: (error: Error | null, allow: string | false) => void) =>
         callback(null, origin !== undefined && allows(origin) ? origin : false),
       credentials: true,
-      exposedHeaders: ['x-correlation-id', 'retry-after'],
+      exposedHeaders: ['x-correlation-id', 'retry-after', 'x-run-id'],
     });
     const securityHeaders = helmet({
       contentSecurityPolicy: {

@@ -49,6 +49,21 @@ for (const mode of ['development', 'production'] as const) {
       }
     });
 
+    test('a skill call from an allowed origin may send the agent and debug headers and read x-run-id (research §12 item 36)', async () => {
+      const p = await new Client(s.url).req('OPTIONS', '/api/pipe', undefined, {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, x-monitor-id, x-agent-id, content-type',
+      });
+      assert.equal(p.status, 204);
+      assert.equal(p.headers.get('access-control-allow-origin'), 'https://app.example.com');
+      assert.equal(p.headers.get('access-control-allow-credentials'), 'true');
+      const allowed = (p.headers.get('access-control-allow-headers') ?? '').toLowerCase();
+      for (const h of ['authorization', 'x-monitor-id', 'x-agent-id']) assert.ok(allowed.includes(h), `${h} in ${allowed}`);
+      const r = await new Client(s.url).post('/api/pipe', {}, { origin: 'https://app.example.com' });
+      assert.match(r.headers.get('access-control-expose-headers') ?? '', /x-run-id/);
+    });
+
     test('a state change from a foreign origin fails even with the CSRF token: it cannot be read, and guessing it is refused', async () => {
       const r = await signedIn.post('/api/auth/tokens', { label: 'x' }, { origin: 'https://evil.example', 'x-csrf-token': 'guess' });
       assert.equal(r.status, 403);

@@ -10,9 +10,10 @@
 import { z } from 'zod';
 import type { ComponentType } from '../engine/component.ts';
 
-/** The Async component type. */
+/** The Async component type (no configuration of its own; SmythOS's `forked` flag is ignored). */
 export const asyncComponent: ComponentType = {
   name: 'Async',
+  configSchema: z.looseObject({}),
   doc:
     'Starts the components wired to its outputs as a background job and answers `JobID` at once; the run goes on along the `JobID` branch only. Inside the job, its inputs come out of the outputs of the same names. Pair it with Await to collect results.',
   async process(input, component, context) {

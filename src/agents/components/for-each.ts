@@ -7,6 +7,7 @@
  * cleans each item's result, `results-array` flattens the values (a failing item disappears).
  */
 import { jsonrepair } from 'jsonrepair';
+import { z } from 'zod';
 import type { ComponentType } from '../engine/component.ts';
 import type { LoopData } from '../engine/run.ts';
 
@@ -36,9 +37,13 @@ function cleanup(result: unknown): unknown {
 
 const resultOf = (item: unknown) => ((item as { result?: unknown } | null)?.result || item);
 
+/** ForEach's `data`: `format` — `full` (default), `minimal` or `results-array`; others keep `full`'s shape, as in SmythOS. */
+const configSchema = z.looseObject({ format: z.string().optional() });
+
 /** The ForEach component type. */
 export const forEach: ComponentType = {
   name: 'ForEach',
+  configSchema,
   doc:
     'Runs the branch connected to `Loop` once per item of `Input` (an array; a JSON array string; a comma-separated string; anything else as a single item), one item at a time, then emits `Result` with the branch results in input order. `format: "minimal"` keeps each result without internal fields; `"results-array"` flattens the result values into one list.',
   process(input, component, context) {
