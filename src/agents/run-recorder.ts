@@ -6,7 +6,6 @@
  * waits on the database. Values are stored as JSON text; what JSON cannot hold becomes a marker
  * string, and an oversized value is cut to its head, so recording never throws.
  */
-import { createBatcher } from '../lib/batcher.ts';
 import type { ComponentLog } from './engine/component.ts';
 import type { AgentsStore, CallRow, RunRow } from './store.ts';
 import type { CallRecord, RunPage, RunRecord, RunStatus } from './types.ts';
@@ -18,7 +17,7 @@ const TRUNCATED_HEAD_CHARS = 4096;
 
 /** Writes finished runs without blocking the answer. */
 export interface RunRecorder {
-  /** Called once when a run ends, with everything (the run row and all its calls); must not block the answer: buffer and write in batches (src/lib/batcher.ts), flush on close. */
+  /** Called once when a run ends, with everything (the run row and all its calls); never blocks the answer: buffered, written in batches within {@link RECORD_FLUSH_MS}, flushed on close. */
   record(run: RunRecord, calls: CallRecord[]): void;
   /** Wait until everything recorded so far is written (tests, shutdown). */
   flush(): Promise<void>;
@@ -39,7 +38,12 @@ export interface RunRecorderDeps {
   log?: { warn(object: Record<string, unknown>, message: string): void };
   /** Runs per transaction (default 500). */
   maxBatch?: number;
+  /** How long a recorded run may wait for others to share its transaction, ms (default {@link RECORD_FLUSH_MS}). */
+  flushAfterMs?: number;
 }
+
+/** Default wait before buffered run records are written, ms: long enough to gather a busy server's runs, short enough to look immediate. */
+export const RECORD_FLUSH_MS = 25;
 
 /**
  * `value` as JSON text for a record column: `null` for undefined; a JSON string
@@ -163,14 +167,34 @@ export function callFromRow(row: CallRow): CallRecord {
 /** Builds the recorder (and reader) over the agents store. */
 export function createRunRecorder(deps: RunRecorderDeps): RunRecorder & RunReader {
   const { store } = deps;
-  const batcher = createBatcher<{ run: RunRow; calls: CallRow[] }, void>(async (items) => {
-    await store.insertRunsWithCalls(
-      items.map((i) => i.run),
-      items.flatMap((i) => i.calls),
-    );
-    return items.map(() => undefined);
-  }, deps.maxBatch ?? 500);
-  const pending = new Set<Promise<void>>();
+  const maxBatch = deps.maxBatch ?? 500;
+  const flushAfterMs = deps.flushAfterMs ?? RECORD_FLUSH_MS;
+  let buffer: { run: RunRow; calls: CallRow[] }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+
+  /** Write what is buffered, after the writes already started (one transaction per `maxBatch` runs). */
+  function writeBuffered(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const items = buffer;
+    buffer = [];
+    if (items.length === 0) return writing;
+    writing = writing.then(async () => {
+      for (let i = 0; i < items.length; i += maxBatch) {
+        const part = items.slice(i, i + maxBatch);
+        try {
+          await store.insertRunsWithCalls(
+            part.map((x) => x.run),
+            part.flatMap((x) => x.calls),
+          );
+        } catch (error) {
+          deps.log?.warn({ err: error, runs: part.length }, 'agent runs could not be written');
+        }
+      }
+    });
+    return writing;
+  }
 
   return {
     record(run, calls) {
@@ -181,14 +205,14 @@ export function createRunRecorder(deps: RunRecorderDeps): RunRecorder & RunReade
         deps.log?.warn({ err: error, run_id: run.id }, 'agent run could not be recorded');
         return;
       }
-      const written: Promise<void> = batcher
-        .add(rows)
-        .catch((error: unknown) => deps.log?.warn({ err: error, run_id: run.id }, 'agent runs could not be written'))
-        .finally(() => pending.delete(written));
-      pending.add(written);
+      buffer.push(rows);
+      // Runs end in different turns of the event loop: waiting a few ms gathers them into one
+      // transaction instead of one each (the answer never waits for its record).
+      if (buffer.length >= maxBatch) void writeBuffered();
+      else if (!timer) timer = setTimeout(() => void writeBuffered(), flushAfterMs);
     },
     async flush() {
-      await Promise.all([...pending]);
+      await writeBuffered();
     },
     async readRun(runId) {
       const row = await store.findRun(runId);
