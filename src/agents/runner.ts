@@ -73,19 +73,26 @@ export interface AgentRunner {
 const KEY_REFERENCE = /^{{KEY\((.+)\)}}$/;
 
 /**
- * Agent variables for a run: `{{KEY(name)}}` values replaced from the vault, and every vault key
- * reachable as `{{KEY(name)}}` in templates (an unknown key stays as written, as in SmythOS).
+ * Splits an agent's variables for a run into the plain ones (templated into inputs, as SmythOS does)
+ * and the secrets: every vault key as `KEY(name)`, and each variable whose value is `{{KEY(name)}}`
+ * under its own name. Secrets fill placeholders of a component's configuration only, never values that
+ * came from a request, so a caller cannot template `{{KEY(x)}}` into an answer (SmythOS's variables
+ * can be read that way; Orrery's cannot).
  */
-export function variablesWithKeys(variables: Record<string, unknown>, keys: Record<string, string>): Record<string, unknown> {
+export function splitSecrets(variables: Record<string, unknown>, keys: Record<string, string>): { variables: Record<string, unknown>; secrets: Record<string, string> } {
   const names = Object.keys(keys);
-  if (names.length === 0) return variables;
-  const out: Record<string, unknown> = {};
-  for (const name of names) out[`KEY(${name})`] = keys[name];
+  if (names.length === 0 && !Object.values(variables).some((v) => typeof v === 'string' && KEY_REFERENCE.test(v.trim()))) {
+    return { variables, secrets: {} };
+  }
+  const secrets: Record<string, string> = {};
+  for (const name of names) secrets[`KEY(${name})`] = keys[name]!;
+  const plain: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(variables)) {
     const match = typeof value === 'string' ? KEY_REFERENCE.exec(value.trim()) : null;
-    out[name] = match && keys[match[1]!] !== undefined ? keys[match[1]!] : value;
+    if (!match) plain[name] = value;
+    else if (keys[match[1]!] !== undefined) secrets[name] = keys[match[1]!]!;
   }
-  return out;
+  return { variables: plain, secrets };
 }
 
 /** Builds the runner. */
@@ -158,7 +165,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       agent,
       request: call.request,
       services: { memory, http: deps.http, generate: deps.generate, callSkill, ...(deps.async ? { async: deps.async } : {}) },
-      variables: variablesWithKeys(compiled.variables, keys),
+      ...splitSecrets(compiled.variables, keys),
       runId,
       version: loaded.version,
       timeoutMs: deps.runTimeoutMs,

@@ -215,6 +215,30 @@ describe('agent runner over HTTP', () => {
     assert.equal(job?.state, 'completed');
   });
 
+  test('vault keys fill a component’s configuration but never a caller’s input: {{KEY(x)}} sent by a caller stays text (regression: any caller read every key)', async () => {
+    const doc = agent(
+      [
+        { ...endpoint('EP', 'say', ['m']) },
+        { id: 'PG', name: 'PromptGenerator', data: { model: 'Echo', prompt: '{{Input}} / k={{KEY(OPENAI)}} / t={{TOKEN}}' }, inputs: ['Input'], outputs: ['Reply!'] },
+        { id: 'OUT', name: 'APIOutput', data: { format: 'minimal' }, inputs: ['r', 'm'], outputs: ['Output!'] },
+      ],
+      [
+        ['EP', 'body.m', 'PG', 'Input'],
+        ['PG', 'Reply', 'OUT', 'r'],
+        ['EP', 'body.m', 'OUT', 'm'],
+      ],
+      { variables: { TOKEN: '{{KEY(OPENAI)}}', PLAIN: 'visible' } },
+    );
+    const id = await importFixture(who.alice, JSON.stringify(doc));
+    assert.equal((await who.alice.req('PUT', `/api/agents/${id}/keys/OPENAI`, { value: 'sk-SECRET' })).status, 201);
+    assert.equal((await who.alice.req('PATCH', `/api/agents/${id}`, { skill_access: 'public' })).status, 200);
+    const res = await who.anonymous.post('/api/say', { m: 'x {{KEY(OPENAI)}} {{TOKEN}} {{PLAIN}}' }, { 'x-agent-id': id });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.m, 'x {{KEY(OPENAI)}} {{TOKEN}} visible');
+    // The author's own configuration gets the key (here the Echo model repeats it, the author's choice).
+    assert.equal(res.body.r, 'x {{KEY(OPENAI)}} {{TOKEN}} visible / k=sk-SECRET / t=sk-SECRET');
+  });
+
   test('every run is recorded with its component calls, readable by the owner', async () => {
     const res = await pipe();
     const runId = res.headers.get('x-run-id')!;

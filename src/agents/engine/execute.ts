@@ -15,8 +15,13 @@ export interface ExecuteOptions {
   agent: CompiledAgent;
   request: RunRequest;
   services: EngineServices;
-  /** Agent variables with vault keys resolved; defaults to the definition's. */
+  /** Agent variables (templated into inputs); defaults to the definition's. */
   variables?: Record<string, unknown>;
+  /**
+   * Secrets by placeholder token (`KEY(name)`, or a vault-backed variable's name): substituted into
+   * components' configuration only, never into inputs (src/agents/runner.ts `splitSecrets`).
+   */
+  secrets?: Record<string, string>;
   runId?: string;
   /** The whole run's budget (ms); past it the run is killed and answers 504. Default 120 000. */
   timeoutMs?: number;
@@ -72,6 +77,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
   const run = new AgentRun(options.agent, options.request, options.services, {
     runId,
     variables: options.variables ?? options.agent.variables,
+    secrets: options.secrets ?? {},
     // Most runs never look at their signal: it is made on first use.
     get signal() {
       return abort.signal;

@@ -137,6 +137,8 @@ export class AgentRun implements RunHandle {
     readonly options: {
       runId: string;
       variables: Record<string, unknown>;
+      /** Placeholder token → secret, for components' configuration only. */
+      secrets?: Record<string, string>;
       signal: AbortSignal;
       circularLimit: number;
       /** Set in a forked Async branch: its job id. */
@@ -450,12 +452,23 @@ export class AgentRun implements RunHandle {
       const merged: Record<string, unknown> = { ...variables, ...input };
       for (const key in merged) merged[key] = parseTemplate(merged[key], variables);
       const typed = inferInputTypes(merged, data.inputs);
-      const output = await entry.type!.process(typed, data, this.contextFor(entry, logs));
+      const output = await entry.type!.process(typed, this.withSecrets(data), this.contextFor(entry, logs));
       return output ?? {};
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return { Response: undefined, _error: message, _debug: message };
     }
+  }
+
+  /**
+   * `data` with secret placeholders in its configuration strings filled (`{{KEY(name)}}`, vault-backed
+   * variables), before the component templates it with its inputs; unchanged when there is nothing to
+   * fill. Inputs never see secrets.
+   */
+  private withSecrets(data: ComponentData): ComponentData {
+    const secrets = this.options.secrets;
+    if (!secrets || Object.keys(secrets).length === 0 || !hasPlaceholder(data.data)) return data;
+    return { ...data, data: fillSecrets(data.data, secrets) as Record<string, unknown> };
   }
 
   private contextFor(entry: CompiledComponent, logs: ComponentLog[]): ComponentContext {
@@ -609,6 +622,26 @@ export class AgentRun implements RunHandle {
       return { error: error instanceof Error ? error.message : String(error) };
     }
   }
+}
+
+const SECRET_PLACEHOLDER = /{{(.*?)}}/g;
+
+function hasPlaceholder(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('{{');
+  if (value && typeof value === 'object') for (const v of Object.values(value)) if (hasPlaceholder(v)) return true;
+  return false;
+}
+
+/** A copy of `value` with `{{token}}` replaced where `token` is a secret (strings, arrays, objects, at any depth). */
+function fillSecrets(value: unknown, secrets: Record<string, string>): unknown {
+  if (typeof value === 'string') return value.includes('{{') ? value.replace(SECRET_PLACEHOLDER, (m, token: string) => secrets[token.trim()] ?? m) : value;
+  if (Array.isArray(value)) return value.map((v) => fillSecrets(v, secrets));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = fillSecrets(v, secrets);
+    return out;
+  }
+  return value;
 }
 
 /** SmythOS `Component.postProcess`: no `_debug`, no falsy `_error`. */
