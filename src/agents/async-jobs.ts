@@ -30,12 +30,26 @@ export function createQueuedAsyncBranches(deps: AsyncJobsDeps): AsyncBranches {
   const { queue } = deps;
   queue.work<AsyncBranch, unknown>(AGENT_ASYNC_JOB, (branch, job) => deps.runFork(branch, `${branch.componentId}-${job.id}`, job.signal));
 
-  async function stateOf(jobId: string): Promise<AsyncJobState> {
+  /**
+   * The queue job behind `jobId` when it is an Async branch of agent `agentId` started at the
+   * component the id names; undefined otherwise (ids are sequential: another agent's, or a bot
+   * command's, job must look unknown).
+   */
+  async function ownJob(agentId: string, jobId: string) {
     const id = queueIdOf(jobId);
-    const outcome = id ? await queue.result(id) : undefined;
-    if (!outcome) return { output: undefined, status: id && (await queue.get(id)) ? 'pending' : 'unknown_job' };
-    if (outcome.state === 'completed') return { output: outcome.result, status: 'done' };
-    return { output: undefined, status: 'failed' };
+    if (!id) return undefined;
+    const job = await queue.get(id);
+    const branch = job?.payload as AsyncBranch | undefined;
+    if (!job || job.type !== AGENT_ASYNC_JOB || branch?.agentId !== agentId || jobId !== `${branch.componentId}-${id}`) return undefined;
+    return job;
+  }
+
+  async function stateOf(agentId: string, jobId: string): Promise<AsyncJobState> {
+    const job = await ownJob(agentId, jobId);
+    if (!job) return { output: undefined, status: 'unknown_job' };
+    if (job.state === 'completed') return { output: job.result, status: 'done' };
+    if (job.state === 'failed' || job.state === 'cancelled') return { output: undefined, status: 'failed' };
+    return { output: undefined, status: 'pending' };
   }
 
   return {
@@ -44,11 +58,9 @@ export function createQueuedAsyncBranches(deps: AsyncJobsDeps): AsyncBranches {
       const { id } = await queue.enqueue({ type: AGENT_ASYNC_JOB, payload: branch, maxAttempts: 1, timeoutMs: deps.timeoutMs });
       return `${branch.componentId}-${id}`;
     },
-    async wait(jobIds, count, maxTimeMs, signal) {
-      const waits = jobIds.map((jobId) => {
-        const id = queueIdOf(jobId);
-        return id ? queue.wait(id, { timeoutMs: maxTimeMs, signal }).then(() => true, () => false) : Promise.resolve(true);
-      });
+    async wait(agentId, jobIds, count, maxTimeMs, signal) {
+      const owned = await Promise.all(jobIds.map((jobId) => ownJob(agentId, jobId)));
+      const waits = owned.map((job) => (job ? queue.wait(job.id, { timeoutMs: maxTimeMs, signal }).then(() => true, () => false) : Promise.resolve(true)));
       await new Promise<void>((resolve) => {
         let ended = 0;
         if (count <= 0 || waits.length === 0) return resolve();
@@ -60,7 +72,7 @@ export function createQueuedAsyncBranches(deps: AsyncJobsDeps): AsyncBranches {
         signal.addEventListener('abort', done, { once: true });
         for (const w of waits) void w.then(() => ++ended >= Math.min(count, waits.length) && done());
       });
-      const states = await Promise.all(jobIds.map(stateOf));
+      const states = await Promise.all(jobIds.map((jobId) => stateOf(agentId, jobId)));
       return Object.fromEntries(jobIds.map((jobId, i) => [jobId, states[i]!]));
     },
   };

@@ -169,6 +169,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       runId,
       version: loaded.version,
       timeoutMs: deps.runTimeoutMs,
+      depth,
       ...(call.signal ? { signal: call.signal } : {}),
       ...(fork ? { fork } : {}),
     });
@@ -191,6 +192,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     },
 
     async runFork(branch, jobId, signal) {
+      if (branch.depth + 1 > MAX_AGENT_CALL_DEPTH) throw new Error(`Async branches and agent calls nested deeper than ${MAX_AGENT_CALL_DEPTH}`);
       const loaded = await agents.loadForRun(branch.agentId, branch.version ?? undefined);
       if ('notFound' in loaded) throw new Error(`agent ${branch.agentId}${branch.version ? ` version ${branch.version}` : ''} no longer exists`);
       const call: SkillCall = {
@@ -200,6 +202,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
         caller: { userId: loaded.agent.ownerId },
         correlationId: jobId,
         signal,
+        // A branch runs one level deeper than the run that started it: Async cannot reset the bound.
+        depth: branch.depth + 1,
       };
       const { outcome } = await execute(loaded, call, { componentId: branch.componentId, input: branch.input, jobId });
       if (outcome.state !== 'completed') throw new Error(outcome.error ?? `Async branch ${jobId} ended ${outcome.state}`);

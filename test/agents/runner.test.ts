@@ -213,6 +213,24 @@ describe('agent runner over HTTP', () => {
     const job = await t.orrery.services.queue.get(queueId);
     assert.equal(job?.type, 'agent-async');
     assert.equal(job?.state, 'completed');
+    // Another agent's Await sees nothing of it, nor of any other queue job (regression: ids are
+    // sequential, and Await read any job's result).
+    const spy = agent(
+      [
+        endpoint('EP', 'spy', ['jobs']),
+        { id: 'AW', name: 'Await', data: { jobs_count: 1, max_time: 1 }, inputs: ['Jobs'], outputs: ['Results!'] },
+        { id: 'OUT', name: 'APIOutput', data: { format: 'minimal' }, inputs: ['results'], outputs: ['Output!'] },
+      ],
+      [
+        ['EP', 'body.jobs', 'AW', 'Jobs'],
+        ['AW', 'Results', 'OUT', 'results'],
+      ],
+    );
+    const bobs = await importFixture(who.bob, JSON.stringify(spy));
+    const guesses = [jobId!, `x-${queueId}`, `AS-${Number(queueId) - 1}`];
+    const seen = await who.bob.post('/api/spy', { jobs: guesses }, { 'x-agent-id': bobs });
+    assert.equal(seen.status, 200, JSON.stringify(seen.body));
+    for (const g of guesses) assert.deepEqual(seen.body.results[g], { status: 'unknown_job' }, g);
   });
 
   test('vault keys fill a component’s configuration but never a caller’s input: {{KEY(x)}} sent by a caller stays text (regression: any caller read every key)', async () => {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { AsyncBranches, AsyncJobState } from './types.ts';
 
 interface Job {
+  agentId: string;
   state: AsyncJobState;
   done: Promise<void>;
 }
@@ -29,12 +30,16 @@ export function createInProcessAsyncBranches(options: { retentionMs?: number } =
           state.status = 'failed';
         },
       );
-      jobs.set(jobId, { state, done });
+      jobs.set(jobId, { agentId: branch.agentId, state, done });
       void done.then(() => setTimeout(() => jobs.delete(jobId), retentionMs).unref());
       return jobId;
     },
-    async wait(jobIds, count, maxTimeMs, signal) {
-      const pending = jobIds.map((id) => jobs.get(id)).filter((job): job is Job => job?.state.status === 'pending');
+    async wait(agentId, jobIds, count, maxTimeMs, signal) {
+      const own = (id: string) => {
+        const job = jobs.get(id);
+        return job?.agentId === agentId ? job : undefined;
+      };
+      const pending = jobIds.map(own).filter((job): job is Job => job?.state.status === 'pending');
       const finishedAlready = jobIds.length - pending.length;
       if (pending.length > 0 && finishedAlready < count) {
         let settled = finishedAlready;
@@ -54,7 +59,7 @@ export function createInProcessAsyncBranches(options: { retentionMs?: number } =
       }
       const out: Record<string, AsyncJobState> = {};
       for (const id of jobIds) {
-        const job = jobs.get(id);
+        const job = own(id);
         out[id] = job ? { output: job.state.output, status: job.state.status } : { output: undefined, status: 'unknown_job' };
       }
       return out;

@@ -33,6 +33,8 @@ export interface ExecuteOptions {
   fork?: { componentId: string; input: Record<string, unknown>; jobId: string };
   /** The deployed version run (null: the draft); Async jobs run the same one. */
   version?: string | null;
+  /** AgentPlugin/Async nesting (0: a caller's own run); Async jobs start one deeper. */
+  depth?: number;
 }
 
 /** How a run ended. */
@@ -85,6 +87,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
     circularLimit: options.circularLimit ?? 100,
     ...(options.fork ? { jobId: options.fork.jobId } : {}),
     version: options.version ?? null,
+    depth: options.depth ?? 0,
     // A branch outlives the run that started it: its own id, budget and no inherited signal.
     fork: async (componentId, input, jobId) => {
       const rest = { ...options };

@@ -94,6 +94,9 @@ export class RunError extends Error {
   }
 }
 
+/** Most job ids one Await looks at (SmythOS's `jobs_count` tops out at 100 too). */
+const MAX_AWAITED_JOBS = 100;
+
 let inProcessBranches: AsyncBranches | undefined;
 /** The process's in-process Async port, for runs given none. */
 function defaultAsyncBranches(): AsyncBranches {
@@ -147,6 +150,8 @@ export class AgentRun implements RunHandle {
       fork?: (componentId: string, input: Record<string, unknown>, jobId: string) => Promise<unknown>;
       /** The deployed version this run uses (null: the draft), passed on to Async jobs. */
       version?: string | null;
+      /** AgentPlugin/Async nesting of this run (0: a caller's own), passed on to Async jobs. */
+      depth?: number;
     },
   ) {
     this.asyncMode = options.jobId !== undefined;
@@ -309,7 +314,9 @@ export class AgentRun implements RunHandle {
     const async = this.services.async ?? defaultAsyncBranches();
     const fork = this.options.fork;
     if (!fork) return Promise.reject(new Error('Async branches are not available in this run'));
-    return async.start({ agentId: this.agent.id, version: this.options.version ?? null, componentId, input }, (jobId) => fork(componentId, input, jobId));
+    return async.start({ agentId: this.agent.id, version: this.options.version ?? null, componentId, input, depth: this.options.depth ?? 0 }, (jobId) =>
+      fork(componentId, input, jobId),
+    );
   }
 
   callSkill(call: Omit<SkillSubCall, 'signal'>): Promise<{ status: number; data: unknown }> {
@@ -318,7 +325,7 @@ export class AgentRun implements RunHandle {
   }
 
   awaitAsync(jobIds: string[], count: number, maxTimeMs: number) {
-    return (this.services.async ?? defaultAsyncBranches()).wait(jobIds, count, maxTimeMs, this.options.signal);
+    return (this.services.async ?? defaultAsyncBranches()).wait(this.agent.id, jobIds.slice(0, MAX_AWAITED_JOBS), count, maxTimeMs, this.options.signal);
   }
 
   /** SmythOS `callComponent`: run one component and activate what it feeds. */

@@ -60,6 +60,8 @@ export interface AsyncBranch {
   /** The Async component the branch starts at. */
   componentId: string;
   input: Record<string, unknown>;
+  /** How many AgentPlugin calls and Async forks deep the starting run was: a branch runs one deeper. */
+  depth: number;
 }
 
 /** A branch's state as Await reports it: `pending`, `done`, `failed` or `unknown_job`. */
@@ -78,6 +80,9 @@ export interface AsyncBranches {
    * here (in-process); a queue-backed port runs it in a worker instead.
    */
   start(branch: AsyncBranch, execute: (jobId: string) => Promise<unknown>): Promise<string>;
-  /** Wait up to `maxTimeMs` until `count` of `jobIds` are no longer pending; each job's state. */
-  wait(jobIds: string[], count: number, maxTimeMs: number, signal: AbortSignal): Promise<Record<string, AsyncJobState>>;
+  /**
+   * Wait up to `maxTimeMs` until `count` of `jobIds` are no longer pending; each job's state. Only
+   * branches of agent `agentId` are visible: any other id is `unknown_job`.
+   */
+  wait(agentId: string, jobIds: string[], count: number, maxTimeMs: number, signal: AbortSignal): Promise<Record<string, AsyncJobState>>;
 }
