@@ -52,15 +52,33 @@ export function resolveConnections(raw: unknown[], read: ReadComponents, base: s
  * allowed for targets: a trigger connected to an APIEndpoint feeds all of its inputs (SRE).
  */
 function resolveIndex(index: unknown, ports: Array<InputDef | OutputDef>, kind: 'input' | 'output', allowTrigger: boolean): number | string {
-  const names = ports.length ? `: ${ports.map((p) => JSON.stringify(p.name)).join(', ')}` : '';
-  const has = `the component has ${ports.length} ${kind}${ports.length === 1 ? '' : 's'}${names}`;
+  // Built only for a message: per connection it made import quadratic in ports × connections.
+  const has = () => {
+    const names = ports.length ? `: ${ports.map((p) => JSON.stringify(p.name)).join(', ')}` : '';
+    return `the component has ${ports.length} ${kind}${ports.length === 1 ? '' : 's'}${names}`;
+  };
   if (typeof index === 'number') {
     if (Number.isInteger(index) && ((index >= 0 && index < ports.length) || (allowTrigger && index === -1))) return index;
-    return `${kind} ${index}, which does not exist (${has})`;
+    return `${kind} ${index}, which does not exist (${has()})`;
   }
   if (typeof index === 'string') {
-    const position = ports.findIndex((p) => p.name === index);
-    return position >= 0 ? position : `an ${kind} named ${JSON.stringify(index)}, which does not exist (${has})`;
+    const position = positionsOf(ports).get(index);
+    return position !== undefined ? position : `an ${kind} named ${JSON.stringify(index)}, which does not exist (${has()})`;
   }
   return `${kind} ${JSON.stringify(index ?? null)}: an index is a position (number) or an ${kind}'s name`;
+}
+
+const positions = new WeakMap<Array<InputDef | OutputDef>, Map<string, number>>();
+
+/** Port name → first position, built once per port list. */
+function positionsOf(ports: Array<InputDef | OutputDef>): Map<string, number> {
+  let map = positions.get(ports);
+  if (!map) {
+    map = new Map();
+    ports.forEach((p, i) => {
+      if (!map!.has(p.name)) map!.set(p.name, i);
+    });
+    positions.set(ports, map);
+  }
+  return map;
 }

@@ -105,9 +105,23 @@ function defaultAsyncBranches(): AsyncBranches {
 
 const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
-function mergeInputs(existing: unknown, value: unknown): unknown[] {
-  if (existing === undefined) return [value];
-  return Array.isArray(existing) ? [...existing, value] : [existing, value];
+/** Arrays the engine made by merging values: safe to append to (a caller's own arrays never are). */
+const engineArrays = new WeakSet<unknown[]>();
+
+/**
+ * SmythOS's `_mergeInputs`: one more value on an input, flattening one level. Appends in place to an
+ * array this function made, so N values on one input cost O(N), not O(N²).
+ */
+function mergeInputs(existing: unknown, value: unknown): unknown {
+  if (existing === undefined) return value;
+  if (Array.isArray(existing) && engineArrays.has(existing)) {
+    if (value !== undefined) existing.push(value);
+    return existing;
+  }
+  const out = Array.isArray(existing) ? [...existing] : [existing];
+  if (value !== undefined) out.push(value);
+  engineArrays.add(out);
+  return out.length === 1 ? out[0] : out;
 }
 
 /**
@@ -512,12 +526,14 @@ export class AgentRun implements RunHandle {
     const merged: Record<string, unknown> = { ...persisted };
     if (inputs) {
       for (const key in inputs) {
-        const values = mergeInputs(persisted[key], inputs[key]).filter((v) => v !== undefined);
-        merged[key] = values.length === 1 ? values[0] : values;
+        merged[key] = mergeInputs(persisted[key], inputs[key]);
       }
     }
     this.updateRuntimeData(id, { input: merged });
     const out = { ...merged };
+    // A component is about to see these values: from now on they are its, so a later merge copies
+    // instead of appending to an array it may have passed on.
+    if (!inputs) for (const key in out) if (Array.isArray(out[key])) engineArrays.delete(out[key] as unknown[]);
     for (const def of entry.data.inputs) {
       if (def.defaultVal && out[def.name] === undefined) out[def.name] = parseTemplate(def.defaultVal, this.options.variables);
     }
@@ -575,8 +591,7 @@ export class AgentRun implements RunHandle {
         else if (defaultOutput) value = (output[defaultOutput.name] as Record<string, unknown> | undefined)?.[out.name];
         if (value === undefined) value = jsonExpression(output, out.expression || out.name);
         if (value === undefined || !inputDef) continue;
-        const values = mergeInputs(nextInput[inputDef.name], value).filter((v) => v !== undefined);
-        nextInput[inputDef.name] = values.length === 1 ? values[0] : values;
+        nextInput[inputDef.name] = mergeInputs(nextInput[inputDef.name], value);
         any = true;
       }
       if (!any) continue;
