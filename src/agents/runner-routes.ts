@@ -31,6 +31,9 @@ export interface AgentRunnerRoutesOptions {
 /** Multipart limits (SmythOS: 5 files of at most 5 MB, held in memory). */
 export const UPLOAD_MAX_FILES = 5;
 export const UPLOAD_MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** Multipart text fields: how many, and bytes each. */
+export const UPLOAD_MAX_FIELDS = 100;
+export const UPLOAD_MAX_FIELD_BYTES = 64 * 1024;
 
 /** Path prefixes that belong to the platform: an agent's skill can never shadow them. */
 export const RESERVED_API_PREFIXES = ['/api/agents', '/api/runtime', '/api/auth', '/api/admin', '/api/bots', '/api/me', '/api/docs'];
@@ -90,7 +93,11 @@ function headerText(value: string | string[] | undefined): string | undefined {
 /** Registers the skill routes at the root. */
 export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerRoutesOptions): Promise<void> {
   await app.register(formbody, { bodyLimit: 100 * 1024 });
-  await app.register(multipart, { limits: { files: UPLOAD_MAX_FILES, fileSize: UPLOAD_MAX_FILE_BYTES, fields: 200, parts: 220 }, throwFileSizeLimit: true });
+  // Fields are small (5 files carry the bulk): 100 fields of at most 64 KiB.
+  await app.register(multipart, {
+    limits: { files: UPLOAD_MAX_FILES, fileSize: UPLOAD_MAX_FILE_BYTES, fields: UPLOAD_MAX_FIELDS, fieldSize: UPLOAD_MAX_FIELD_BYTES, parts: UPLOAD_MAX_FILES + UPLOAD_MAX_FIELDS },
+    throwFileSizeLimit: true,
+  });
 
   /** Fields and files of a multipart body; 400 `Too many files` / `File too large`. */
   async function readMultipart(request: FastifyRequest, reply: FastifyReply): Promise<{ body: Record<string, unknown>; files: UploadedFile[] } | undefined> {
@@ -100,7 +107,13 @@ export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerR
       for await (const part of request.parts()) {
         if (part.type === 'file') {
           files.push({ fieldname: part.fieldname, filename: part.filename, mimetype: part.mimetype, data: await part.toBuffer() });
-        } else body[part.fieldname] = part.value;
+        } else {
+          if (part.valueTruncated) {
+            await reply.status(400).send({ error: `Field too large: ${part.fieldname} (at most ${UPLOAD_MAX_FIELD_BYTES} bytes)` });
+            return undefined;
+          }
+          body[part.fieldname] = part.value;
+        }
       }
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -125,7 +138,15 @@ export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerR
     const version = parts.version ?? headerText(request.headers['x-agent-version']) ?? (host.production ? 'latest' : undefined);
     let body: Record<string, unknown> = {};
     let files: UploadedFile[] | undefined;
+    // Runtime tokens and bot JWTs are for their own surfaces; a skill takes a person's credential.
+    const principal = request.principal && ['session', 'access_token', 'jwt'].includes(request.principal.via) ? request.principal : null;
+    const authorization = request.headers.authorization;
+    const bearer = !request.principal && authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : undefined;
+    const caller = { userId: principal?.user.userId, admin: principal?.user.isAdmin, bearer };
     if (request.isMultipart()) {
+      // Up to 25 MB of uploads are read only for a caller the agent will take.
+      const refused = await opts.runner.refusal({ agentId, version, caller, request: { method: request.method, path, body: {}, query: {}, headers: {} } });
+      if (refused) return reply.status(refused.status).send(refused.body);
       const read = await readMultipart(request, reply);
       if (!read) return reply;
       ({ body, files } = read);
@@ -143,21 +164,19 @@ export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerR
       headers,
       ...(files ? { files } : {}),
     };
-    // Runtime tokens and bot JWTs are for their own surfaces; a skill takes a person's credential.
-    const principal = request.principal && ['session', 'access_token', 'jwt'].includes(request.principal.via) ? request.principal : null;
-    const authorization = request.headers.authorization;
-    const bearer = !request.principal && authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : undefined;
     const abort = new AbortController();
+    // The response's socket closing before the answer is sent means the caller went away (the
+    // request stream's own 'close' fires once a POST body has been read, so it cannot tell).
     const onClose = () => {
-      if (!reply.sent) abort.abort(new Error('client closed the connection'));
+      if (!reply.raw.writableFinished) abort.abort(new Error('client closed the connection'));
     };
-    request.raw.once('close', onClose);
+    reply.raw.once('close', onClose);
     try {
       const answer = await opts.runner.runSkill({
         agentId,
         version,
         request: runRequest,
-        caller: { userId: principal?.user.userId, admin: principal?.user.isAdmin, bearer },
+        caller,
         correlationId: request.id,
         signal: abort.signal,
       });
@@ -166,7 +185,7 @@ export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerR
       if (typeof answer.body === 'string') return reply.type('text/plain; charset=utf-8').send(answer.body);
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer.body ?? null));
     } finally {
-      request.raw.off('close', onClose);
+      reply.raw.off('close', onClose);
     }
   }
 

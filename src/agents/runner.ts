@@ -64,6 +64,11 @@ export interface AgentRunner {
   /** Run one skill; never throws for what a caller or an agent can cause. */
   runSkill(call: SkillCall): Promise<SkillAnswer>;
   /**
+   * Whether `call` would be refused before running (no agent, no version, no access): the refusal,
+   * or undefined. Lets the HTTP layer refuse before it reads a large (multipart) body.
+   */
+  refusal(call: Pick<SkillCall, 'agentId' | 'version' | 'caller' | 'request'>): Promise<SkillAnswer | undefined>;
+  /**
    * Run an Async branch to its end (a queue worker's job, src/agents/async-jobs.ts); resolves to its
    * answer. @throws Error when the agent is gone or the branch does not complete (the job fails)
    */
@@ -178,17 +183,35 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     return { answer: { status: outcome.status, body, runId: outcome.runId }, outcome };
   }
 
+  /** The agent for `call` once the caller may run it, or the answer refusing it. */
+  async function load(call: Pick<SkillCall, 'agentId' | 'version' | 'caller' | 'request'>): Promise<LoadedAgent | SkillAnswer> {
+    let loaded: Awaited<ReturnType<typeof agents.loadForRun>>;
+    try {
+      loaded = await agents.loadForRun(call.agentId, call.version);
+    } catch {
+      // A stored document that no longer imports: its problems are its owner's business (GET /api/agents/:id).
+      return { status: 500, body: { error: 'This agent cannot be loaded; its owner can see why' } };
+    }
+    if ('notFound' in loaded) {
+      if (loaded.notFound === 'version') return { status: 404, body: { error: `Agent version ${call.version} Not Found` }, refused: 'no_version' };
+      return { status: 404, body: { error: `${call.request.path} Not Found` }, refused: 'no_agent' };
+    }
+    const access = await agents.checkSkillAccess(loaded.agent, call.caller);
+    if (access === 'unauthorized') return { status: 401, body: { error: 'This agent requires authentication' }, refused: 'unauthorized' };
+    if (access === 'forbidden') return { status: 403, body: { error: 'You do not have access to this agent' }, refused: 'forbidden' };
+    return loaded;
+  }
+
   const runner: AgentRunner = {
     async runSkill(call: SkillCall): Promise<SkillAnswer> {
-      const loaded = await agents.loadForRun(call.agentId, call.version);
-      if ('notFound' in loaded) {
-        if (loaded.notFound === 'version') return { status: 404, body: { error: `Agent version ${call.version} Not Found` }, refused: 'no_version' };
-        return { status: 404, body: { error: `${call.request.path} Not Found` }, refused: 'no_agent' };
-      }
-      const access = await agents.checkSkillAccess(loaded.agent, call.caller);
-      if (access === 'unauthorized') return { status: 401, body: { error: 'This agent requires authentication' }, refused: 'unauthorized' };
-      if (access === 'forbidden') return { status: 403, body: { error: 'You do not have access to this agent' }, refused: 'forbidden' };
+      const loaded = await load(call);
+      if ('status' in loaded) return loaded;
       return (await execute(loaded, call)).answer;
+    },
+
+    async refusal(call) {
+      const loaded = await load(call);
+      return 'status' in loaded ? loaded : undefined;
     },
 
     async runFork(branch, jobId, signal) {

@@ -19,7 +19,7 @@ describe('agent runner over HTTP', () => {
   let typing: string;
 
   before(async () => {
-    t = await startTestServer({ RATE_LIMIT_MAX: '100000', DEFAULT_AGENT_DOMAIN: 'agents.test', PROD_AGENT_DOMAIN: 'agents.prod' });
+    t = await startTestServer({ RATE_LIMIT_MAX: '100000', DEFAULT_AGENT_DOMAIN: 'agents.test', PROD_AGENT_DOMAIN: 'agents.prod', AGENT_HTTP_ALLOW_PRIVATE: 'true' });
     who = await agentCallers(t);
     linear = await importFixture(who.alice, fixture('linear-utility.smyth'));
     functions = await importFixture(who.alice, fixture('functions-components.smyth'));
@@ -255,6 +255,57 @@ describe('agent runner over HTTP', () => {
     assert.equal(res.body.m, 'x {{KEY(OPENAI)}} {{TOKEN}} visible');
     // The author's own configuration gets the key (here the Echo model repeats it, the author's choice).
     assert.equal(res.body.r, 'x {{KEY(OPENAI)}} {{TOKEN}} visible / k=sk-SECRET / t=sk-SECRET');
+  });
+
+  test('a caller that goes away cancels its POST run, down to the outbound call it was waiting on (regression: only GET runs were cancelled)', async () => {
+    let arrived!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    let closed!: () => void;
+    const released = new Promise<void>((resolve) => (closed = resolve));
+    const upstream = http.createServer((req) => {
+      arrived();
+      req.socket.once('close', () => closed());
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (upstream.address() as { port: number }).port;
+      const doc = agent(
+        [endpoint('EP', 'wait', ['a']), { id: 'AC', name: 'APICall', data: { method: 'GET', url: `http://127.0.0.1:${port}/hang`, timeout: 30_000 }, inputs: ['a'], outputs: ['Response!'] }],
+        [['EP', 'body.a', 'AC', 'a']],
+      );
+      const id = await importFixture(who.alice, JSON.stringify(doc));
+      const controller = new AbortController();
+      const call = fetch(`${t.url}/api/wait`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-agent-id': id, authorization: `Bearer ${who.aliceToken.bearer}` },
+        body: JSON.stringify({ a: 'x' }),
+        signal: controller.signal,
+      }).catch(() => undefined);
+      await reached;
+      controller.abort();
+      await call;
+      await released;
+      const run = await waitFor(
+        async () => ((await who.alice.get(`/api/agents/${id}/runs`)).body.runs as { status: string }[]).find((r) => r.status === 'cancelled'),
+        { what: 'the cancelled run' },
+      );
+      assert.equal(run.status, 'cancelled');
+    } finally {
+      upstream.closeAllConnections();
+      upstream.close();
+    }
+  });
+
+  test('a multipart body for an agent the caller may not run is refused before it is read', async () => {
+    const body = new FormData();
+    body.append('message', 'x');
+    body.append('f', new Blob([Buffer.alloc(1024, 97)]), 'f.txt');
+    const res = await fetch(`${t.url}/api/pipe`, { method: 'POST', body, headers: { 'x-agent-id': linear } });
+    assert.equal(res.status, 401);
+    const big = new FormData();
+    big.append('message', 'x'.repeat(70 * 1024));
+    const tooBig = await fetch(`${t.url}/api/pipe`, { method: 'POST', body: big, headers: { 'x-agent-id': linear, authorization: `Bearer ${who.aliceToken.bearer}` } });
+    assert.equal(tooBig.status, 400);
   });
 
   test('every run is recorded with its component calls, readable by the owner', async () => {

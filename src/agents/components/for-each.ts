@@ -37,8 +37,8 @@ function cleanup(result: unknown): unknown {
 
 const resultOf = (item: unknown) => ((item as { result?: unknown } | null)?.result || item);
 
-/** ForEach's `data`: `format` — `full` (default), `minimal` or `results-array`; others keep `full`'s shape, as in SmythOS. */
-const configSchema = z.looseObject({ format: z.string().optional() });
+/** ForEach's `data`: `format` — `full` (default), `minimal` or `results-array`; anything else keeps `full`'s shape, as in SmythOS (which validates nothing here). */
+const configSchema = z.looseObject({});
 
 /** The ForEach component type. */
 export const forEach: ComponentType = {
