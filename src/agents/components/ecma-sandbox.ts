@@ -373,7 +373,11 @@ async function run(input: Record<string, unknown>, component: ComponentData, con
   } else {
     source = codeVarsScript(data, input);
   }
-  const options: SandboxOptions = { ...SANDBOX_DEFAULTS, timeoutMs: data.timeout ?? SANDBOX_DEFAULTS.timeoutMs, signal: context.signal, log: (level, message) => context.log(level, message) };
+  // The run's own deadline bounds the code too: a busy loop holds the event loop, so the run's timeout
+  // timer could not fire to stop it.
+  const own = data.timeout ?? SANDBOX_DEFAULTS.timeoutMs;
+  const left = context.deadlineAt === undefined ? own : Math.max(1, Math.min(own, context.deadlineAt - Date.now()));
+  const options: SandboxOptions = { ...SANDBOX_DEFAULTS, timeoutMs: left, signal: context.signal, log: (level, message) => context.log(level, message) };
   try {
     return { Output: await runSandboxed(source, options) };
   } catch (err) {

@@ -91,6 +91,11 @@ export interface ComponentContext {
   readonly variables: Readonly<Record<string, unknown>>;
   /** Aborted when the run is cancelled or times out; long work must stop on it. */
   readonly signal: AbortSignal;
+  /**
+   * When the run's time is up (ms since epoch). Synchronous work (the code sandbox) must check it
+   * itself: the signal's timer cannot fire while the event loop is held.
+   */
+  readonly deadlineAt?: number;
   log(level: ComponentLog['level'], message: string): void;
   readonly memory: AgentMemory;
   readonly http: OutboundHttpPolicy;

@@ -88,6 +88,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
     ...(options.fork ? { jobId: options.fork.jobId } : {}),
     version: options.version ?? null,
     depth: options.depth ?? 0,
+    deadlineAt: startedAt + timeoutMs,
     // A branch outlives the run that started it: its own id, budget and no inherited signal.
     fork: async (componentId, input, jobId) => {
       const rest = { ...options };
@@ -110,8 +111,10 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteOutcom
     else run.start(options.request.path, input);
     const finalResult = await runUntilDone(run, abort);
     if (run.killed) {
-      const error = timedOut ? `Run timed out after ${timeoutMs} ms` : 'Agent killed';
-      return finish(timedOut ? 504 : 499, { error }, timedOut ? 'timeout' : 'cancelled', error);
+      // The deadline may have been seen between waves before the timer could fire.
+      const late = timedOut || run.killed === 'timeout';
+      const error = late ? `Run timed out after ${timeoutMs} ms` : 'Agent killed';
+      return finish(late ? 504 : 499, { error }, late ? 'timeout' : 'cancelled', error);
     }
     if (run.circularLimitReached) {
       const error = `Circular Calls Limit Reached on ${run.circularLimitReached}. Current circular limit is ${options.circularLimit ?? 100}`;

@@ -94,6 +94,9 @@ export class RunError extends Error {
   }
 }
 
+/** How long a run may hold the event loop across waves before it lets other work in, ms. */
+const YIELD_AFTER_MS = 10;
+
 /** Most job ids one Await looks at (SmythOS's `jobs_count` tops out at 100 too). */
 const MAX_AWAITED_JOBS = 100;
 
@@ -166,6 +169,8 @@ export class AgentRun implements RunHandle {
       version?: string | null;
       /** AgentPlugin/Async nesting of this run (0: a caller's own), passed on to Async jobs. */
       depth?: number;
+      /** When the run's time is up, ms since epoch (for synchronous work that cannot see the signal). */
+      deadlineAt?: number;
     },
   ) {
     this.asyncMode = options.jobId !== undefined;
@@ -213,9 +218,20 @@ export class AgentRun implements RunHandle {
 
   /** Run waves until the run is over; returns the leaf results before post-processing. */
   async runToEnd(): Promise<unknown> {
+    let lastYield = Date.now();
     for (;;) {
       const wave = await this.wave();
+      const now = Date.now();
+      // Waves of synchronous components never return to the event loop on their own: the run's
+      // timeout timer could not fire, and other requests would wait. Check the deadline here (a code
+      // component cut short by it ends the run as a timeout), and let the loop turn once the run has
+      // held it for a while.
+      if (this.options.deadlineAt !== undefined && now > this.options.deadlineAt) this.kill('timeout');
       if (wave.finalResult !== undefined || this.killReason) return wave.finalResult;
+      if (now - lastYield > YIELD_AFTER_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = Date.now();
+      }
     }
   }
 
@@ -503,6 +519,7 @@ export class AgentRun implements RunHandle {
       get signal() {
         return options.signal;
       },
+      ...(options.deadlineAt !== undefined ? { deadlineAt: options.deadlineAt } : {}),
       log: (level, message) => logs.push({ level, message, at: Date.now() }),
       memory: services.memory,
       http: services.http,
