@@ -132,6 +132,7 @@ function moduleList(config: Config, clock: Clock): OrreryModule[] {
           runner: s.agentRunner,
           defaultAgentDomain: config.agentDomains.default,
           prodAgentDomain: config.agentDomains.prod,
+          checkCsrf: (sessionHash, token) => s.accounts.checkCsrf(sessionHash, token),
         });
       },
     },

@@ -26,6 +26,8 @@ export interface AgentRunnerRoutesOptions {
   defaultAgentDomain: string;
   /** Production agents' domain (empty: none): `<agentId>.<domain>` runs the newest deployment. */
   prodAgentDomain: string;
+  /** Whether `token` is the CSRF token of the web session stored as `sessionHash` (accounts). */
+  checkCsrf(sessionHash: string, token: string | undefined): boolean;
 }
 
 /** Multipart limits (SmythOS: 5 files of at most 5 MB, held in memory). */
@@ -139,7 +141,13 @@ export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerR
     let body: Record<string, unknown> = {};
     let files: UploadedFile[] | undefined;
     // Runtime tokens and bot JWTs are for their own surfaces; a skill takes a person's credential.
-    const principal = request.principal && ['session', 'access_token', 'jwt'].includes(request.principal.via) ? request.principal : null;
+    let principal = request.principal && ['session', 'access_token', 'jwt'].includes(request.principal.via) ? request.principal : null;
+    // A skill may act on GET too, and a cross-site page can make a browser send the session cookie
+    // with a GET: a cookie counts only with the session's CSRF token, whatever the method.
+    if (principal?.sessionHash) {
+      const token = request.headers['x-csrf-token'];
+      if (!opts.checkCsrf(principal.sessionHash, typeof token === 'string' ? token : undefined)) principal = null;
+    }
     const authorization = request.headers.authorization;
     const bearer = !request.principal && authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : undefined;
     const caller = { userId: principal?.user.userId, admin: principal?.user.isAdmin, bearer };

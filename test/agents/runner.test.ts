@@ -98,7 +98,7 @@ describe('agent runner over HTTP', () => {
   });
 
   test('GET skills read the query; a POST-only skill called with GET names the endpoint (item 7)', async () => {
-    const get = await who.alice.get('/api/hash?data=hello%20world', { 'x-agent-id': functions });
+    const get = await who.aliceToken.get('/api/hash?data=hello%20world', { 'x-agent-id': functions });
     assert.equal(get.status, 404);
     assert.deepEqual(get.body, { error: 'Endpoint GET /api/hash Not Found' });
     const typed = await who.alice.post('/api/test_strong_typing', { number: 'abc' }, { 'x-agent-id': typing });
@@ -306,6 +306,19 @@ describe('agent runner over HTTP', () => {
     big.append('message', 'x'.repeat(70 * 1024));
     const tooBig = await fetch(`${t.url}/api/pipe`, { method: 'POST', body: big, headers: { 'x-agent-id': linear, authorization: `Bearer ${who.aliceToken.bearer}` } });
     assert.equal(tooBig.status, 400);
+  });
+
+  test('a session cookie counts on a skill only with its CSRF token, GET included (a cross-site page could make the browser call a GET skill)', async () => {
+    const doc = agent(
+      [endpoint('EP', 'look', ['a'], 'GET'), { id: 'OUT', name: 'APIOutput', data: { format: 'minimal' }, inputs: ['a'], outputs: ['Output!'] }],
+      [['EP', 'query.a', 'OUT', 'a']],
+    );
+    const id = await importFixture(who.alice, JSON.stringify(doc));
+    assert.equal((await who.alice.get('/api/look?a=1', { 'x-agent-id': id })).status, 401);
+    const ok = await who.alice.get('/api/look?a=1', { 'x-agent-id': id, 'x-csrf-token': who.alice.csrf! });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.body, { a: '1' });
+    assert.equal((await who.aliceToken.get('/api/look?a=2', { 'x-agent-id': id })).status, 200, 'an access token needs no CSRF token');
   });
 
   test('every run is recorded with its component calls, readable by the owner', async () => {
