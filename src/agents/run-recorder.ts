@@ -68,6 +68,11 @@ export function toRecordJson(value: unknown): string {
   return text;
 }
 
+/** JSON text within {@link RECORD_VALUE_MAX_CHARS} (longer: the truncation marker of {@link toRecordJson}). */
+function limitJson(text: string): string {
+  return text.length > RECORD_VALUE_MAX_CHARS ? JSON.stringify({ _truncated: text.length, head: text.slice(0, TRUNCATED_HEAD_CHARS) }) : text;
+}
+
 function fromJson(text: string | null): unknown {
   if (text === null) return null;
   try {
@@ -111,8 +116,8 @@ function callRow(c: CallRecord): CallRow {
     title: plain(c.title),
     step: c.step,
     source_id: plain(c.sourceId),
-    input: toRecordJson(c.input),
-    output: c.output === undefined ? null : toRecordJson(c.output),
+    input: c.inputJson !== undefined ? limitJson(c.inputJson) : toRecordJson(c.input),
+    output: c.outputJson !== undefined ? (c.outputJson === null ? null : limitJson(c.outputJson)) : c.output === undefined ? null : toRecordJson(c.output),
     error: plain(c.error),
     started_at: c.startedAt,
     ended_at: c.endedAt,

@@ -134,6 +134,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       sourceId: c.sourceId,
       input: c.input,
       output: c.output,
+      inputJson: c.inputJson,
+      outputJson: c.outputJson,
       error: c.error,
       startedAt: c.startedAt,
       endedAt: c.endedAt,

@@ -120,6 +120,10 @@ export interface CallRecord {
   sourceId: string | null;
   input: unknown;
   output: unknown;
+  /** `input` already serialized when the call began (the engine's snapshot); preferred over `input` when writing. */
+  inputJson?: string;
+  /** `output` already serialized when the call ended; preferred over `output` when writing. */
+  outputJson?: string | null;
   error: string | null;
   /** ms since epoch */
   startedAt: number;

@@ -146,6 +146,10 @@ describe('wave semantics, Orrery and SmythOS side by side', () => {
     );
     const ours = await same(doc, '/api/each', { items: ['Hello', 'World', 'Foo', 'Bar'] }, { r: [{ Output: '48656c6c6f' }, { Output: '576f726c64' }, { Output: '466f6f' }, { Output: '426172' }] });
     assert.equal(ours.calls.filter((c) => c.componentId === 'E1').length, 4);
+    // Each call's record is what it returned then (regression: records showed later engine markers).
+    const loops = ours.calls.filter((c) => c.componentId === 'FE').map((c) => JSON.parse(c.outputJson!) as { Loop?: unknown; _in_progress: boolean });
+    assert.deepEqual(loops.map((o) => [o.Loop, o._in_progress]), [['Hello', true], ['World', true], ['Foo', true], ['Bar', true], [undefined, false]]);
+    for (const c of ours.calls.filter((x) => x.componentId === 'E1')) assert.doesNotMatch(c.outputJson!, /_exclude/);
   });
 
   it('JSONFilter\'s error output fires on success too, carrying null (§13)', async () => {

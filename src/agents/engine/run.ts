@@ -65,6 +65,10 @@ export interface CallTrace {
   sourceId: string | null;
   input: unknown;
   output: unknown;
+  /** `input` as JSON when the call began (the value above may have changed since). */
+  inputJson: string;
+  /** `output` as JSON when the call ended, or null for none. */
+  outputJson: string | null;
   error: string | null;
   startedAt: number;
   endedAt: number;
@@ -365,6 +369,8 @@ export class AgentRun implements RunHandle {
     const id = data.id;
     const state = this.states.get(id)!;
     const logs: ComponentLog[] = [];
+    // Serialized when traced: the engine keeps mutating these objects (markers on outputs, a loop's
+    // growing results), and the record must show what the call saw and returned.
     const trace = (input: unknown, output: unknown, error: string | null) =>
       this.calls.push({
         seq: this.seq++,
@@ -375,6 +381,8 @@ export class AgentRun implements RunHandle {
         sourceId,
         input,
         output,
+        inputJson: snapshotJson(input),
+        outputJson: output === undefined ? null : snapshotJson(output),
         error,
         startedAt,
         endedAt: Date.now(),
@@ -660,6 +668,15 @@ export class AgentRun implements RunHandle {
     } catch (error) {
       return { error: error instanceof Error ? error.message : String(error) };
     }
+  }
+}
+
+/** `value` as JSON text; a value JSON cannot hold (a cycle, a BigInt) becomes a string saying so. */
+export function snapshotJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch (error) {
+    return JSON.stringify(`[unserializable: ${error instanceof Error ? error.message : String(error)}]`);
   }
 }
 
