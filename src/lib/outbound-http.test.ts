@@ -86,7 +86,8 @@ test('blocked by default, before any connection: loopback, metadata, 10/8, IPv6 
   ]) {
     const started = Date.now();
     await assert.rejects(outboundRequest({ method: 'GET', url, timeoutMs: 5000 }, closed), OutboundBlockedError, url);
-    assert.ok(Date.now() - started < 500, `${url} failed fast`);
+    // The timeout is 5 s: refusing before any connection answers far sooner, even on a loaded machine.
+    assert.ok(Date.now() - started < 2500, `${url} failed fast`);
   }
   assert.equal(connections, before, 'no socket reached the server');
 });

@@ -215,6 +215,7 @@ describe('wave semantics, Orrery and SmythOS side by side', () => {
     const ours = await orrery(doc, '/api/nap', { a: 'z' });
     const took = Date.now() - started;
     assert.deepEqual(ours.data, { x: 'z', y: 'z' });
-    assert.ok(took >= 950 && took < 1_800, `took ${took} ms`);
+    // One after the other they would take 2 s or more.
+    assert.ok(took >= 950 && took < 1_950, `took ${took} ms`);
   });
 });

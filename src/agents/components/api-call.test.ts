@@ -124,7 +124,8 @@ test('blocked by default: 127.0.0.1, 169.254.169.254, 10.0.0.1 and localhost, be
     const out = await apiCall.process({}, component({ method: 'GET', url }), context({ allowPrivateNetwork: false, timeoutMs: 5000 }));
     assert.match(out._error as string, /^Refused to connect to .* requests to private networks are not allowed$/, url);
     assert.equal(out.Response, null);
-    assert.ok(Date.now() - started < 500, `${url} fails fast`);
+    // The timeout is 5 s: refusing before any connection answers far sooner, even on a loaded machine.
+    assert.ok(Date.now() - started < 2500, `${url} fails fast`);
   }
   assert.equal(connections, before);
 });
