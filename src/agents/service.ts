@@ -297,7 +297,10 @@ export function createAgentsService(deps: AgentsDeps) {
     async loadForRun(agentId: string, version?: string): Promise<LoadedAgent | { notFound: 'agent' | 'version' }> {
       const meta = await store.findAgentMeta(agentId);
       if (!meta) return { notFound: 'agent' };
-      const key = `${agentId}\u0000${version ?? ''}`;
+      // One cache entry per version, whatever its spelling (`1.0`, `01.00`); no entry for a bad one.
+      const wanted = version === undefined || version === 'latest' ? version : normalizeVersion(version);
+      if (version !== undefined && wanted === undefined) return { notFound: 'version' };
+      const key = `${agentId}\u0000${wanted ?? ''}`;
       const hit = cache.get(key);
       const agent = { id: meta.id, ownerId: meta.owner_id, name: meta.name, skillAccess: meta.skill_access as SkillAccess, skillKeyName: meta.skill_key_name, debugEnabled: meta.debug_enabled === 1 };
       if (hit && hit.stamp === meta.updated_at) return { ...hit.loaded, agent };
@@ -308,7 +311,7 @@ export function createAgentsService(deps: AgentsDeps) {
         if (!row) return { notFound: 'agent' };
         document = row.document;
       } else {
-        resolved = version === 'latest' ? ((await versionsOf(agentId))[0]?.version ?? null) : (normalizeVersion(version) ?? null);
+        resolved = wanted === 'latest' ? ((await versionsOf(agentId))[0]?.version ?? null) : (wanted ?? null);
         const row = resolved === null ? undefined : await store.findVersion(agentId, resolved);
         if (!row) return { notFound: 'version' };
         document = row.document;

@@ -178,7 +178,7 @@ describe('agent runner over HTTP', () => {
     assert.deepEqual(res.body, { answer: { result: HASH } });
     const bobs = await importFixture(who.bob, parent(linear));
     const refused = await who.bob.post('/api/ask', { message: 'hello world' }, { 'x-agent-id': bobs });
-    assert.match(JSON.stringify(refused.body), /Error on running Agent Component/);
+    assert.match(JSON.stringify(refused.body), /Error on running Agent Component!\\nYou do not have access to this agent/);
     const loop = await importFixture(who.alice, parent('placeholder'));
     const selfCalling = parent(loop).replace('"endpoint":"pipe"', '"endpoint":"ask"');
     assert.equal((await who.alice.req('PUT', `/api/agents/${loop}`, selfCalling)).status, 200);
