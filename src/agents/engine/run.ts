@@ -482,16 +482,8 @@ export class AgentRun implements RunHandle {
   /** Config validation, variable templating, type inference, then the component's own process(). */
   private async process(entry: CompiledComponent, input: Record<string, unknown>, logs: ComponentLog[]): Promise<ComponentOutput> {
     const data = entry.data;
-    const schema = entry.type!.configSchema;
-    if (schema) {
-      const parsed = schema.safeParse(data.data);
-      if (!parsed.success) {
-        // Joi stops at the first problem (abortEarly), and the schemas carry SmythOS's own wording.
-        const reason = parsed.error.issues[0]?.message ?? 'invalid configuration';
-        const message = `Schema Validation error: ${reason} on component ${entry.displayName}:${data.title ?? ''}`;
-        return { id: data.id, name: data.name, _error: message, _debug: message };
-      }
-    }
+    const configError = configErrorOf(entry);
+    if (configError) return { id: data.id, name: data.name, _error: configError, _debug: configError };
     try {
       const variables = this.options.variables;
       const merged: Record<string, unknown> = { ...variables, ...input };
@@ -669,6 +661,27 @@ export class AgentRun implements RunHandle {
       return { error: error instanceof Error ? error.message : String(error) };
     }
   }
+}
+
+const configErrors = new WeakMap<CompiledComponent, string | null>();
+
+/**
+ * The component's configuration error, or null: checked once per compiled component (its `data`
+ * never changes), not on every call as SmythOS does.
+ */
+function configErrorOf(entry: CompiledComponent): string | null {
+  let error = configErrors.get(entry);
+  if (error === undefined) {
+    error = null;
+    const parsed = entry.type?.configSchema?.safeParse(entry.data.data);
+    if (parsed && !parsed.success) {
+      // Joi stops at the first problem (abortEarly), and the schemas carry SmythOS's own wording.
+      const reason = parsed.error.issues[0]?.message ?? 'invalid configuration';
+      error = `Schema Validation error: ${reason} on component ${entry.displayName}:${entry.data.title ?? ''}`;
+    }
+    configErrors.set(entry, error);
+  }
+  return error;
 }
 
 /** `value` as JSON text; a value JSON cannot hold (a cycle, a BigInt) becomes a string saying so. */
