@@ -16,7 +16,7 @@
  * Glossary: a *run* is one skill call; a *wave* (SmythOS: run cycle, debugger: step) is one round of
  * parallel component calls; a *call* is one component's process() within a wave.
  */
-import type { ComponentContext, ComponentData, ComponentLog, ComponentOutput, LeafResult, RunHandle } from './component.ts';
+import type { AgentMemory, ComponentContext, ComponentData, ComponentLog, ComponentOutput, LeafResult, OutboundHttpPolicy, RunHandle } from './component.ts';
 import type { CompiledAgent, CompiledComponent } from './compile.ts';
 import { jsonExpression, parseTemplate } from './template.ts';
 import { createInProcessAsyncBranches } from './async-branches.ts';
@@ -508,24 +508,8 @@ export class AgentRun implements RunHandle {
     return { ...data, data: fillSecrets(data.data, secrets) as Record<string, unknown> };
   }
 
-  private contextFor(entry: CompiledComponent, logs: ComponentLog[]): ComponentContext {
-    const services = this.services;
-    const options = this.options;
-    return {
-      agentId: this.agent.id,
-      runId: options.runId,
-      variables: options.variables,
-      // Read lazily: the run's AbortController is made only for components that use it.
-      get signal() {
-        return options.signal;
-      },
-      ...(options.deadlineAt !== undefined ? { deadlineAt: options.deadlineAt } : {}),
-      log: (level, message) => logs.push({ level, message, at: Date.now() }),
-      memory: services.memory,
-      http: services.http,
-      generate: (request) => services.generate({ ...request, signal: request.signal ?? options.signal }),
-      run: this,
-    };
+  private contextFor(_entry: CompiledComponent, logs: ComponentLog[]): ComponentContext {
+    return new CallContext(this, logs);
   }
 
   /** Which required, connected inputs have no value yet (SmythOS `getComponentMissingInputs`). */
@@ -660,6 +644,44 @@ export class AgentRun implements RunHandle {
     } catch (error) {
       return { error: error instanceof Error ? error.message : String(error) };
     }
+  }
+}
+
+/**
+ * What one component call sees of its run ({@link ComponentContext}). A class, not an object literal
+ * with a getter and closures per call: contexts are made for every call, and that showed in profiles.
+ */
+class CallContext implements ComponentContext {
+  readonly agentId: string;
+  readonly runId: string;
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly deadlineAt: number | undefined;
+  readonly memory: AgentMemory;
+  readonly http: OutboundHttpPolicy;
+
+  constructor(
+    readonly run: AgentRun,
+    private readonly logs: ComponentLog[],
+  ) {
+    this.agentId = run.agent.id;
+    this.runId = run.options.runId;
+    this.variables = run.options.variables;
+    this.deadlineAt = run.options.deadlineAt;
+    this.memory = run.services.memory;
+    this.http = run.services.http;
+  }
+
+  /** Read lazily: the run's AbortController is made only for components that use it. */
+  get signal(): AbortSignal {
+    return this.run.options.signal;
+  }
+
+  log(level: ComponentLog['level'], message: string): void {
+    this.logs.push({ level, message, at: Date.now() });
+  }
+
+  generate(request: { model: string; prompt: string; system?: string; maxOutputTokens?: number; signal?: AbortSignal }): Promise<string> {
+    return this.run.services.generate({ ...request, signal: request.signal ?? this.run.options.signal });
   }
 }
 
