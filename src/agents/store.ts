@@ -24,6 +24,12 @@ export type CallRow = Selectable<Database['agent_calls']>;
 export type AgentUpdate = Partial<Pick<AgentRow, 'name' | 'document' | 'skill_access' | 'skill_key_name' | 'debug_enabled'>> & { updated_at: number };
 
 const META_COLUMNS = ['id', 'owner_id', 'name', 'skill_access', 'skill_key_name', 'debug_enabled', 'created_at', 'updated_at'] as const;
+const META_BY_ID = `select ${META_COLUMNS.join(', ')} from agents where id = `;
+const META_BY_ID_SQLITE = `${META_BY_ID}?`;
+const META_BY_ID_POSTGRES = `${META_BY_ID}$1`;
+const KEYS_OF = 'select * from agent_keys where agent_id = ';
+const KEYS_OF_SQLITE = `${KEYS_OF}? order by name`;
+const KEYS_OF_POSTGRES = `${KEYS_OF}$1 order by name`;
 /** Rows per INSERT, under SQLite's 32 766 bound parameters (17 columns a run, 13 a call). */
 const RUNS_PER_INSERT = 500;
 const CALLS_PER_INSERT = 1000;
@@ -59,7 +65,9 @@ export function createAgentsStore(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       await db.insertInto('agents').values(row).execute();
     },
     findAgent: (id: string) => db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst(),
-    findAgentMeta: (id: string): Promise<AgentMetaRow | undefined> => db.selectFrom('agents').select(META_COLUMNS).where('id', '=', id).executeTakeFirst(),
+    /** Every skill call reads this: one fixed text, so the driver's statement is reused and nothing is built per call. */
+    findAgentMeta: async (id: string): Promise<AgentMetaRow | undefined> =>
+      (await db.executeQuery<AgentMetaRow>(CompiledQuery.raw(dialect === 'sqlite' ? META_BY_ID_SQLITE : META_BY_ID_POSTGRES, [id]))).rows[0],
     /** Agents of `ownerId` (every agent when undefined), oldest first. */
     listAgents: (ownerId?: string): Promise<AgentMetaRow[]> => {
       let q = db.selectFrom('agents').select(META_COLUMNS);
@@ -111,7 +119,9 @@ export function createAgentsStore(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       }
     },
     /** Vault entries of an agent (ciphertexts included), by name. */
-    listKeys: (agentId: string): Promise<KeyRow[]> => db.selectFrom('agent_keys').selectAll().where('agent_id', '=', agentId).orderBy('name').execute(),
+    /** Every skill call reads this too (the vault): a fixed text, as {@link findAgentMeta}. */
+    listKeys: async (agentId: string): Promise<KeyRow[]> =>
+      (await db.executeQuery<KeyRow>(CompiledQuery.raw(dialect === 'sqlite' ? KEYS_OF_SQLITE : KEYS_OF_POSTGRES, [agentId]))).rows,
     findKey: (agentId: string, name: string) => db.selectFrom('agent_keys').selectAll().where('agent_id', '=', agentId).where('name', '=', name).executeTakeFirst(),
     /** Removes a vault entry; false when there was none. */
     async deleteKey(agentId: string, name: string): Promise<boolean> {
