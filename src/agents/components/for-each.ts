@@ -9,7 +9,7 @@
 import { jsonrepair } from 'jsonrepair';
 import { z } from 'zod';
 import type { ComponentType } from '../engine/component.ts';
-import type { LoopData } from '../engine/run.ts';
+import type { LoopData } from '../engine/run-state.ts';
 
 function toItems(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;

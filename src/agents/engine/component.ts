@@ -6,7 +6,7 @@
  * component's output names; `_error` marks a failure that can be wired to an error branch.
  */
 import type { z } from 'zod';
-import type { RuntimeData } from './run.ts';
+import type { RuntimeData } from './run-state.ts';
 import type { RunRequest, SkillSubCall } from './types.ts';
 
 /** A declared input of a component (`.smyth` `inputs[]`). */

@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CompiledAgent } from './compile.ts';
-import { AgentRun, RunError, type CallTrace } from './run.ts';
+import { AgentRun } from './run.ts';
+import { RunError, type CallTrace } from './run-state.ts';
 import type { EngineServices, RunRequest } from './types.ts';
 
 /** Per-run limits and identity. */

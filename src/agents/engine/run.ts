@@ -16,87 +16,14 @@
  * Glossary: a *run* is one skill call; a *wave* (SmythOS: run cycle, debugger: step) is one round of
  * parallel component calls; a *call* is one component's process() within a wave.
  */
-import type { AgentMemory, ComponentContext, ComponentData, ComponentLog, ComponentOutput, LeafResult, OutboundHttpPolicy, RunHandle } from './component.ts';
+import type { ComponentContext, ComponentData, ComponentLog, ComponentOutput, LeafResult, RunHandle } from './component.ts';
 import type { CompiledAgent, CompiledComponent } from './compile.ts';
 import { jsonExpression, parseTemplate } from './template.ts';
+import { CallContext, configErrorOf, snapshotJson, withSecrets } from './call.ts';
+import { RunError, type CallTrace, type ComponentState, type RuntimeData, type WaveResult } from './run-state.ts';
 import { createInProcessAsyncBranches } from './async-branches.ts';
 import { inferInputTypes } from './type-inference.ts';
 import type { AsyncBranches, EngineServices, RunRequest, SkillSubCall } from './types.ts';
-
-/** Loop bookkeeping of a ForEach (SmythOS `_LoopData`), shared by reference with its branch. */
-export interface LoopData {
-  parentId: string;
-  loopIndex: number;
-  loopLength: number;
-  branches?: number;
-  result?: unknown[];
-  _in_progress?: boolean;
-}
-
-/** Per-run, per-component data that outlives one call (SmythOS `runtimeData`). */
-export interface RuntimeData {
-  input?: Record<string, unknown>;
-  _LoopData?: LoopData | null;
-  _ChildLoopData?: LoopData | null;
-}
-
-/** A component's state within a run (SmythOS `ctx`). */
-export interface ComponentState {
-  active: boolean;
-  /** '' ready, 'waiting' for inputs, 'in_progress' (a ForEach between items). */
-  status: string;
-  input?: Record<string, unknown>;
-  output?: ComponentOutput;
-  sourceId: string | null;
-  /** The wave in which it was last touched. */
-  step: number;
-  runtimeData: RuntimeData;
-  alwaysActive?: boolean;
-  exclusive?: boolean;
-}
-
-/** One component call as recorded for the trace, the debugger and the monitor (ms since epoch). */
-export interface CallTrace {
-  seq: number;
-  componentId: string;
-  componentName: string;
-  title: string | undefined;
-  step: number;
-  sourceId: string | null;
-  input: unknown;
-  output: unknown;
-  /** `input` as JSON when the call began (the value above may have changed since). */
-  inputJson: string;
-  /** `output` as JSON when the call ended, or null for none. */
-  outputJson: string | null;
-  error: string | null;
-  startedAt: number;
-  endedAt: number;
-  logs: ComponentLog[];
-}
-
-/** What one wave produced (the debugger's step answer is built from this). */
-export interface WaveResult {
-  /** Per called component: `[downstream results, {id, name, result}]`. */
-  state: unknown;
-  sessionResults?: LeafResult[];
-  errorResults?: LeafResult[];
-  sessionClosed: boolean;
-  /** Set once the run is over: the leaf results before post-processing. */
-  finalResult?: unknown;
-}
-
-/** Thrown out of a run for failures that end it without a result (SmythOS answers `{error}`). */
-export class RunError extends Error {
-  override name = 'RunError';
-  constructor(
-    message: string,
-    /** HTTP status the runner should answer with. */
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
 
 /** How long a run may hold the event loop across waves before it lets other work in, ms. */
 const YIELD_AFTER_MS = 10;
@@ -497,15 +424,9 @@ export class AgentRun implements RunHandle {
     }
   }
 
-  /**
-   * `data` with secret placeholders in its configuration strings filled (`{{KEY(name)}}`, vault-backed
-   * variables), before the component templates it with its inputs; unchanged when there is nothing to
-   * fill. Inputs never see secrets.
-   */
+  /** `data` with its configuration's secret placeholders filled (inputs never see secrets). */
   private withSecrets(data: ComponentData): ComponentData {
-    const secrets = this.options.secrets;
-    if (!secrets || Object.keys(secrets).length === 0 || !hasPlaceholder(data.data)) return data;
-    return { ...data, data: fillSecrets(data.data, secrets) as Record<string, unknown> };
+    return withSecrets(data, this.options.secrets);
   }
 
   private contextFor(_entry: CompiledComponent, logs: ComponentLog[]): ComponentContext {
@@ -645,94 +566,6 @@ export class AgentRun implements RunHandle {
       return { error: error instanceof Error ? error.message : String(error) };
     }
   }
-}
-
-/**
- * What one component call sees of its run ({@link ComponentContext}). A class, not an object literal
- * with a getter and closures per call: contexts are made for every call, and that showed in profiles.
- */
-class CallContext implements ComponentContext {
-  readonly agentId: string;
-  readonly runId: string;
-  readonly variables: Readonly<Record<string, unknown>>;
-  readonly deadlineAt: number | undefined;
-  readonly memory: AgentMemory;
-  readonly http: OutboundHttpPolicy;
-
-  constructor(
-    readonly run: AgentRun,
-    private readonly logs: ComponentLog[],
-  ) {
-    this.agentId = run.agent.id;
-    this.runId = run.options.runId;
-    this.variables = run.options.variables;
-    this.deadlineAt = run.options.deadlineAt;
-    this.memory = run.services.memory;
-    this.http = run.services.http;
-  }
-
-  /** Read lazily: the run's AbortController is made only for components that use it. */
-  get signal(): AbortSignal {
-    return this.run.options.signal;
-  }
-
-  log(level: ComponentLog['level'], message: string): void {
-    this.logs.push({ level, message, at: Date.now() });
-  }
-
-  generate(request: { model: string; prompt: string; system?: string; maxOutputTokens?: number; signal?: AbortSignal }): Promise<string> {
-    return this.run.services.generate({ ...request, signal: request.signal ?? this.run.options.signal });
-  }
-}
-
-const configErrors = new WeakMap<CompiledComponent, string | null>();
-
-/**
- * The component's configuration error, or null: checked once per compiled component (its `data`
- * never changes), not on every call as SmythOS does.
- */
-function configErrorOf(entry: CompiledComponent): string | null {
-  let error = configErrors.get(entry);
-  if (error === undefined) {
-    error = null;
-    const parsed = entry.type?.configSchema?.safeParse(entry.data.data);
-    if (parsed && !parsed.success) {
-      // Joi stops at the first problem (abortEarly), and the schemas carry SmythOS's own wording.
-      const reason = parsed.error.issues[0]?.message ?? 'invalid configuration';
-      error = `Schema Validation error: ${reason} on component ${entry.displayName}:${entry.data.title ?? ''}`;
-    }
-    configErrors.set(entry, error);
-  }
-  return error;
-}
-
-/** `value` as JSON text; a value JSON cannot hold (a cycle, a BigInt) becomes a string saying so. */
-export function snapshotJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? 'null';
-  } catch (error) {
-    return JSON.stringify(`[unserializable: ${error instanceof Error ? error.message : String(error)}]`);
-  }
-}
-
-const SECRET_PLACEHOLDER = /{{(.*?)}}/g;
-
-function hasPlaceholder(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('{{');
-  if (value && typeof value === 'object') for (const v of Object.values(value)) if (hasPlaceholder(v)) return true;
-  return false;
-}
-
-/** A copy of `value` with `{{token}}` replaced where `token` is a secret (strings, arrays, objects, at any depth). */
-function fillSecrets(value: unknown, secrets: Record<string, string>): unknown {
-  if (typeof value === 'string') return value.includes('{{') ? value.replace(SECRET_PLACEHOLDER, (m, token: string) => secrets[token.trim()] ?? m) : value;
-  if (Array.isArray(value)) return value.map((v) => fillSecrets(v, secrets));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fillSecrets(v, secrets);
-    return out;
-  }
-  return value;
 }
 
 /** SmythOS `Component.postProcess`: no `_debug`, no falsy `_error`. */
