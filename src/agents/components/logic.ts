@@ -18,9 +18,13 @@ function verdict(passed: boolean): ComponentOutput {
   return passed ? { Output: true, Verified: true } : { Output: undefined, Unverified: true };
 }
 
+/** LogicAND/OR/XOR take no configuration (SmythOS declares none): any `data` is accepted. */
+const noConfig = z.looseObject({});
+
 /** LogicAND: `Verified` when every declared input is truthy (and when there are none). Source: SRE `LogicAND.class.ts`. */
 export const logicAnd: ComponentType = {
   name: 'LogicAND',
+  configSchema: noConfig,
   doc: 'Passes when every declared input holds a truthy value (JavaScript truthiness: "false" counts as set, 0 and "" do not; no inputs at all also passes). Outputs: `Output` (true, or no value) and either `Verified: true` or `Unverified: true` — the other one carries no value, so only its branch runs. No config.',
   process: (input, component) => verdict(countSet(input, component) === component.inputs.length),
 };
@@ -28,6 +32,7 @@ export const logicAnd: ComponentType = {
 /** LogicOR: `Verified` when at least one declared input is truthy. Source: SRE `LogicOR.class.ts`. */
 export const logicOr: ComponentType = {
   name: 'LogicOR',
+  configSchema: noConfig,
   doc: 'Passes when at least one declared input holds a truthy value (JavaScript truthiness). Outputs: `Output` (true, or no value) and either `Verified: true` or `Unverified: true`; only the branch of the one present runs. No config.',
   process: (input, component) => verdict(countSet(input, component) > 0),
 };
@@ -35,6 +40,7 @@ export const logicOr: ComponentType = {
 /** LogicXOR: `Verified` when exactly one declared input is truthy. Source: SRE `LogicXOR.class.ts`. */
 export const logicXor: ComponentType = {
   name: 'LogicXOR',
+  configSchema: noConfig,
   doc: 'Passes when exactly one declared input holds a truthy value (JavaScript truthiness). Outputs: `Output` (true, or no value) and either `Verified: true` or `Unverified: true`; only the branch of the one present runs. No config.',
   process: (input, component) => verdict(countSet(input, component) === 1),
 };
