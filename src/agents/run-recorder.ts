@@ -220,11 +220,15 @@ export function createRunRecorder(deps: RunRecorderDeps): RunRecorder & RunReade
       await writeBuffered();
     },
     async readRun(runId) {
+      // Read-your-writes on this instance: a run that has answered is readable at once, not after
+      // its batch's wait (another instance sees it within RECORD_FLUSH_MS).
+      await writeBuffered();
       const row = await store.findRun(runId);
       if (!row) return undefined;
       return { run: runFromRow(row), calls: (await store.listCalls(runId)).map(callFromRow) };
     },
     async listRuns(agentId, { limit, before }) {
+      await writeBuffered();
       let cursor: { startedAt: number; id: string } | undefined;
       if (before !== undefined) {
         const at = await store.findRun(before);
