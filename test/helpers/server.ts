@@ -101,6 +101,10 @@ function testConfig(dataPath: string, databaseUrl: string | undefined, env: Reco
     SESSION_SECRET: 'test-secret-test-secret-test-secret-1234',
     // Test files register many accounts from 127.0.0.1; the registration limit has its own test.
     REGISTRATION_MAX_PER_ADDRESS: '100000',
+    // On PostgreSQL every job type's Graphile Worker runner polls with up to QUEUE_CONCURRENCY
+    // connections: at the default 10, two test files' servers at once could exhaust the test
+    // server's 100 connections ("sorry, too many clients already"). No test needs more than 3 here.
+    QUEUE_CONCURRENCY: '3',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   });
