@@ -46,7 +46,9 @@ export function createWakePacer(options: WakePacerOptions) {
   const busyAbove = options.busyAbove ?? 0.7;
   const sampleMs = options.sampleMs ?? 250;
   const sample = options.utilization ?? eventLoopUtilization();
-  let sampledAt = 0;
+  // -Infinity, not 0: `performance.now()` counts from the process's start, so a pacer made in its
+  // first 250 ms would not sample at all (the tests failed when Node 24 reached them that early).
+  let sampledAt = -Infinity;
   let busy = 0;
   let pending: Promise<void> | undefined;
 
