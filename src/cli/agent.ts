@@ -53,6 +53,7 @@ async function runFile(file: string, options: { skill: string; input?: string[];
       import('../llm/models.ts'),
       import('../config/load.ts'),
     ]);
+  const { createMapMemory } = await import('../agents/engine/map-memory.ts');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -76,16 +77,11 @@ async function runFile(file: string, options: { skill: string; input?: string[];
   } catch (error) {
     return fail((error as Error).message);
   }
-  const memory = new Map<string, unknown>();
   const outcome = await executeRun({
     agent: compileAgent(definition, builtinComponents),
     request: { method, path: `/api/${endpoint}`, body: method === 'GET' ? {} : values, query: method === 'GET' ? values : {}, headers: {} },
     services: {
-      memory: {
-        read: async (name, key) => memory.get(`${name}\u0000${key}`),
-        write: async (name, key, value) => void memory.set(`${name}\u0000${key}`, value),
-        delete: async (name, key) => void memory.delete(`${name}\u0000${key}`),
-      },
+      memory: createMapMemory(),
       http: { allowPrivateNetwork: config.agents.httpAllowPrivate, timeoutMs: config.agents.httpTimeoutMs },
       generate: createModelRouter({ openAi: { ...(config.agents.openaiBaseUrl ? { baseUrl: config.agents.openaiBaseUrl } : {}), ...(config.agents.openaiApiKey ? { apiKey: config.agents.openaiApiKey } : {}) } }),
     },

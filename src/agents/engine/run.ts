@@ -416,17 +416,12 @@ export class AgentRun implements RunHandle {
       const merged: Record<string, unknown> = { ...variables, ...input };
       for (const key in merged) merged[key] = parseTemplate(merged[key], variables);
       const typed = inferInputTypes(merged, data.inputs);
-      const output = await entry.type!.process(typed, this.withSecrets(data), this.contextFor(entry, logs));
+      const output = await entry.type!.process(typed, withSecrets(data, this.options.secrets), this.contextFor(entry, logs));
       return output ?? {};
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return { Response: undefined, _error: message, _debug: message };
     }
-  }
-
-  /** `data` with its configuration's secret placeholders filled (inputs never see secrets). */
-  private withSecrets(data: ComponentData): ComponentData {
-    return withSecrets(data, this.options.secrets);
   }
 
   private contextFor(_entry: CompiledComponent, logs: ComponentLog[]): ComponentContext {
