@@ -18,6 +18,8 @@ export interface ModelRequest {
   system?: string;
   maxOutputTokens?: number;
   signal?: AbortSignal;
+  /** Stream the reply: called with each piece of text as it arrives. */
+  onText?: (text: string) => void;
 }
 
 /** Resolves to the model's reply text. @throws {UnknownModelError} @throws {LlmError} from the provider */
@@ -114,6 +116,7 @@ export function createModelRouter(options: ModelRouterOptions = {}): ModelRouter
       input: request.prompt,
       maxOutputTokens: request.maxOutputTokens ?? defaultMax,
       signal: request.signal,
+      ...(request.onText ? { onText: request.onText } : {}),
     });
   };
 }

@@ -11,6 +11,8 @@ export interface GenerateRequest {
   /** Upper bound on generated tokens (the original bot used 180). */
   maxOutputTokens: number;
   signal?: AbortSignal;
+  /** When given, the reply is streamed: called with each piece of text as it arrives (the whole reply is still returned). */
+  onText?: (text: string) => void;
 }
 
 /** A model behind the port. */

@@ -6,6 +6,7 @@
 import type { AgentMemory, ComponentContext, ComponentData, ComponentLog, OutboundHttpPolicy } from './component.ts';
 import type { CompiledComponent } from './compile.ts';
 import type { AgentRun } from './run.ts';
+import type { CallEvent } from './run-state.ts';
 
 /**
  * What one component call sees of its run ({@link ComponentContext}). A class, not an object literal
@@ -22,6 +23,8 @@ export class CallContext implements ComponentContext {
   constructor(
     readonly run: AgentRun,
     private readonly logs: ComponentLog[],
+    /** Set when the run is watched (a monitor): logs and streamed tokens are passed on with it. */
+    private readonly event?: CallEvent,
   ) {
     this.agentId = run.agent.id;
     this.runId = run.options.runId;
@@ -37,11 +40,17 @@ export class CallContext implements ComponentContext {
   }
 
   log(level: ComponentLog['level'], message: string): void {
-    this.logs.push({ level, message, at: Date.now() });
+    const log: ComponentLog = { level, message, at: Date.now() };
+    this.logs.push(log);
+    if (this.event) this.run.options.observer?.log({ ...this.event, log });
   }
 
   generate(request: { model: string; prompt: string; system?: string; maxOutputTokens?: number; signal?: AbortSignal }): Promise<string> {
-    return this.run.services.generate({ ...request, signal: request.signal ?? this.run.options.signal });
+    const observer = this.run.options.observer;
+    const event = this.event;
+    // Tokens are asked for only when someone watches: a model then streams its reply.
+    const onText = event && observer?.token ? (text: string) => observer.token!({ eventId: event.eventId, componentId: event.componentId, kind: 'content', text }) : undefined;
+    return this.run.services.generate({ ...request, signal: request.signal ?? this.run.options.signal, ...(onText ? { onText } : {}) });
   }
 }
 

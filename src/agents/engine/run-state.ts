@@ -78,3 +78,54 @@ export class RunError extends Error {
     super(message);
   }
 }
+
+/**
+ * What a monitor sees of a run (research/smythos.md §6.7): component calls starting and stopping, the
+ * lines they log, and model tokens as they stream. The engine calls it only when a run has one, so an
+ * unwatched run pays nothing. `eventId` ties a call's start to its stop and its logs.
+ */
+export interface RunObserver {
+  callStart(event: CallEvent): void;
+  callStop(event: CallEvent & { output: unknown; error: string | null; endedAt: number; logs: ComponentLog[] }): void;
+  log(event: CallEvent & { log: ComponentLog }): void;
+  /** A streaming model's text as it arrives (`llm/passthrough/content`), or its reasoning (`thinking`). */
+  token?(event: { eventId: string; componentId: string; kind: 'content' | 'thinking'; text: string }): void;
+}
+
+/** The identity of one component call as a monitor sees it (ms since epoch). */
+export interface CallEvent {
+  eventId: string;
+  componentId: string;
+  componentName: string;
+  title: string | undefined;
+  sourceId: string | null;
+  input: unknown;
+  startedAt: number;
+}
+
+/**
+ * One entry of a debugger injection (`X-DEBUG-INJ` body, research §6.2): set component `id`'s state for
+ * the next wave. An `output` with any non-empty value is used as the component's output without
+ * running it; an `input` alone runs it on that input.
+ */
+export interface InjectEntry {
+  id: string;
+  ctx: { active?: boolean; input?: Record<string, unknown>; output?: Record<string, unknown>; status?: string };
+}
+
+/**
+ * A run between two debugger steps, as JSON (SmythOS's serialized `RuntimeContext` plus what it keeps
+ * only in process memory: accumulated results and call counts), so any instance can take the next step.
+ */
+export interface RunSnapshot {
+  step: number;
+  closed: boolean;
+  sessionResult: boolean;
+  sessionResults: LeafResult[][];
+  errorResults: LeafResult[][];
+  callCounts: Record<string, number>;
+  circularLimitReached?: string;
+  /** Next call sequence number. */
+  seq: number;
+  components: Record<string, ComponentState>;
+}

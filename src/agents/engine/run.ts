@@ -16,11 +16,12 @@
  * Glossary: a *run* is one skill call; a *wave* (SmythOS: run cycle, debugger: step) is one round of
  * parallel component calls; a *call* is one component's process() within a wave.
  */
+import { randomUUID } from 'node:crypto';
 import type { ComponentContext, ComponentData, ComponentLog, ComponentOutput, LeafResult, RunHandle } from './component.ts';
 import type { CompiledAgent, CompiledComponent } from './compile.ts';
 import { jsonExpression, parseTemplate } from './template.ts';
 import { CallContext, configErrorOf, snapshotJson, withSecrets } from './call.ts';
-import { RunError, type CallTrace, type ComponentState, type RuntimeData, type WaveResult } from './run-state.ts';
+import { RunError, type CallEvent, type CallTrace, type ComponentState, type InjectEntry, type RunObserver, type RunSnapshot, type RuntimeData, type WaveResult } from './run-state.ts';
 import { createInProcessAsyncBranches } from './async-branches.ts';
 import { inferInputTypes } from './type-inference.ts';
 import type { AsyncBranches, EngineServices, RunRequest, SkillSubCall } from './types.ts';
@@ -77,6 +78,10 @@ export class AgentRun implements RunHandle {
   private readonly callCounts = new Map<string, number>();
   private killReason: string | undefined;
   private seq = 0;
+  /** The debugger's injection for the next wave: it replaces the list of components that wave looks at. */
+  private pendingInject: InjectEntry[] | undefined;
+  /** Outputs used instead of running a component (injected for one wave, or the agent's mock data). */
+  private readonly injectedOutputs = new Map<string, { output: ComponentOutput; once: boolean }>();
   readonly asyncMode: boolean;
   readonly jobId: string | undefined;
   readonly agentVersion: string | null;
@@ -102,6 +107,8 @@ export class AgentRun implements RunHandle {
       depth?: number;
       /** When the run's time is up, ms since epoch (for synchronous work that cannot see the signal). */
       deadlineAt?: number;
+      /** Told about every call (the monitor stream); absent for unwatched runs. */
+      observer?: RunObserver;
     },
   ) {
     this.asyncMode = options.jobId !== undefined;
@@ -173,7 +180,11 @@ export class AgentRun implements RunHandle {
     let exclusiveCount = 0;
     let waitingActive = 0;
     const ready: CompiledComponent[] = [];
-    for (const c of all) {
+    const inject = this.pendingInject;
+    this.pendingInject = undefined;
+    // SmythOS looks only at the injected list in an injected wave (`xDebugPendingInject`).
+    const considered = inject ? this.applyInject(inject) : all;
+    for (const c of considered) {
       const state = this.states.get(c.data.id)!;
       if (!state.active) continue;
       activeCount++;
@@ -188,7 +199,8 @@ export class AgentRun implements RunHandle {
       this.closed = true;
       wave = { state: { sessionClosed: true }, sessionClosed: true };
     } else {
-      const results = await Promise.all(ready.map((c) => this.callComponent(this.state(c).sourceId, c)));
+      const results = await Promise.all(ready.map((c) => this.callComponent(this.state(c).sourceId, c, inject?.find((e) => e.id === c.data.id)?.ctx.input)));
+      for (const [id, injected] of this.injectedOutputs) if (injected.once) this.injectedOutputs.delete(id);
       let remaining = 0;
       let waiting = 0;
       for (const c of all) {
@@ -290,15 +302,26 @@ export class AgentRun implements RunHandle {
   }
 
   /** SmythOS `callComponent`: run one component and activate what it feeds. */
-  private async callComponent(sourceId: string | null, entry: CompiledComponent): Promise<unknown> {
+  private async callComponent(sourceId: string | null, entry: CompiledComponent, injectedInput?: Record<string, unknown>): Promise<unknown> {
     const startedAt = Date.now();
     const data = entry.data;
     const id = data.id;
     const state = this.states.get(id)!;
     const logs: ComponentLog[] = [];
+    const observer = this.options.observer;
+    let event: CallEvent | undefined;
+    const announce = (input: unknown) => {
+      if (!observer || event) return;
+      event = { eventId: randomUUID(), componentId: id, componentName: data.name, title: data.title, sourceId, input, startedAt };
+      observer.callStart(event);
+    };
     // Serialized when traced: the engine keeps mutating these objects (markers on outputs, a loop's
     // growing results), and the record must show what the call saw and returned.
-    const trace = (input: unknown, output: unknown, error: string | null) =>
+    const trace = (input: unknown, output: unknown, error: string | null) => {
+      if (observer) {
+        announce(input);
+        observer.callStop({ ...event!, output, error, endedAt: Date.now(), logs });
+      }
       this.calls.push({
         seq: this.seq++,
         componentId: id,
@@ -315,6 +338,7 @@ export class AgentRun implements RunHandle {
         endedAt: Date.now(),
         logs,
       });
+    };
     if (this.killReason) {
       trace(undefined, undefined, 'Agent killed');
       return { id, name: entry.displayName, result: null, error: 'Agent killed' };
@@ -331,16 +355,22 @@ export class AgentRun implements RunHandle {
       return { error: 'Circular Calls Reached' };
     }
     if (state.output?._missing_inputs) state.output = {};
-    const input = this.prepareInput(entry, undefined);
+    const input = this.prepareInput(entry, injectedInput);
     state.step = this.step;
     let output: ComponentOutput;
-    const missing = this.missingInputs(entry, input);
-    if (missing.length > 0) {
+    announce(input);
+    // An injected output skips the input check and the component itself (SmythOS `injectDebugOutput`).
+    const injected = this.injectedOutputs.get(id);
+    const missing = injected ? [] : this.missingInputs(entry, input);
+    if (injected) {
+      output = { ...injected.output };
+      if (injected.once) this.injectedOutputs.delete(id);
+    } else if (missing.length > 0) {
       state.active = true;
       state.status = 'waiting';
       output = { _error: `Missing inputs : ${JSON.stringify(missing)}`, _missing_inputs: missing };
     } else {
-      output = await this.process(entry, input, logs);
+      output = await this.process(entry, input, logs, event);
     }
     const runtimeData = state.runtimeData;
     state.output = output;
@@ -407,7 +437,7 @@ export class AgentRun implements RunHandle {
   }
 
   /** Config validation, variable templating, type inference, then the component's own process(). */
-  private async process(entry: CompiledComponent, input: Record<string, unknown>, logs: ComponentLog[]): Promise<ComponentOutput> {
+  private async process(entry: CompiledComponent, input: Record<string, unknown>, logs: ComponentLog[], event?: CallEvent): Promise<ComponentOutput> {
     const data = entry.data;
     const configError = configErrorOf(entry);
     if (configError) return { id: data.id, name: data.name, _error: configError, _debug: configError };
@@ -416,7 +446,7 @@ export class AgentRun implements RunHandle {
       const merged: Record<string, unknown> = { ...variables, ...input };
       for (const key in merged) merged[key] = parseTemplate(merged[key], variables);
       const typed = inferInputTypes(merged, data.inputs);
-      const output = await entry.type!.process(typed, withSecrets(data, this.options.secrets), this.contextFor(entry, logs));
+      const output = await entry.type!.process(typed, withSecrets(data, this.options.secrets), this.contextFor(entry, logs, event));
       return output ?? {};
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -424,8 +454,78 @@ export class AgentRun implements RunHandle {
     }
   }
 
-  private contextFor(_entry: CompiledComponent, logs: ComponentLog[]): ComponentContext {
-    return new CallContext(this, logs);
+  private contextFor(_entry: CompiledComponent, logs: ComponentLog[], event?: CallEvent): ComponentContext {
+    return new CallContext(this, logs, event);
+  }
+
+  /**
+   * The debugger's injection for the next wave (research §6.2 `X-DEBUG-INJ`): that wave looks only at
+   * these components; each takes the state given, and a non-empty `output` is used without running it.
+   */
+  inject(entries: InjectEntry[]): void {
+    this.pendingInject = entries.filter((e) => this.states.has(e.id));
+    for (const e of this.pendingInject) if (hasValue(e.ctx.output)) this.injectedOutputs.set(e.id, { output: e.ctx.output!, once: true });
+  }
+
+  /**
+   * Stubbed outputs (the agent's mock data, research §6.5): a component listed here that is not
+   * injected otherwise returns its stub instead of running, in every wave of this run.
+   */
+  mock(entries: InjectEntry[]): void {
+    for (const e of entries) if (this.states.has(e.id) && hasValue(e.ctx.output) && !this.injectedOutputs.has(e.id)) this.injectedOutputs.set(e.id, { output: e.ctx.output!, once: false });
+  }
+
+  private applyInject(entries: InjectEntry[]): CompiledComponent[] {
+    const out: CompiledComponent[] = [];
+    for (const e of entries) {
+      const component = this.agent.components.get(e.id)!;
+      const state = this.states.get(e.id)!;
+      state.active = e.ctx.active ?? true;
+      state.status = e.ctx.status ?? '';
+      if (e.ctx.input) state.input = e.ctx.input;
+      out.push(component);
+    }
+    return out;
+  }
+
+  /** The run as JSON, for the debugger to store between steps. */
+  snapshot(): RunSnapshot {
+    const components: Record<string, ComponentState> = {};
+    for (const [id, state] of this.states) components[id] = state;
+    return JSON.parse(
+      snapshotJson({
+        step: this.step,
+        closed: this.closed,
+        sessionResult: this.sessionResult,
+        sessionResults: this.sessionResults,
+        errorResults: this.errorResults,
+        callCounts: Object.fromEntries(this.callCounts),
+        ...(this.circularLimitReached ? { circularLimitReached: this.circularLimitReached } : {}),
+        seq: this.seq,
+        components,
+      }),
+    ) as RunSnapshot;
+  }
+
+  /**
+   * Continue from `snapshot` (a fresh run of the same agent). A ForEach shares its `_LoopData` object
+   * with the branch it runs; JSON made copies of it, so the branch's references are joined up again.
+   */
+  restore(snapshot: RunSnapshot): void {
+    this.step = snapshot.step;
+    this.closed = snapshot.closed;
+    this.sessionResult = snapshot.sessionResult;
+    this.sessionResults.push(...snapshot.sessionResults);
+    this.errorResults.push(...snapshot.errorResults);
+    for (const [id, count] of Object.entries(snapshot.callCounts)) this.callCounts.set(id, count);
+    this.circularLimitReached = snapshot.circularLimitReached;
+    this.seq = snapshot.seq;
+    for (const [id, state] of Object.entries(snapshot.components)) if (this.states.has(id)) this.states.set(id, state);
+    for (const state of this.states.values()) {
+      const child = state.runtimeData._ChildLoopData;
+      const loop = child?.parentId ? this.states.get(child.parentId)?.runtimeData._LoopData : undefined;
+      if (child && loop && loop.parentId === child.parentId) state.runtimeData._ChildLoopData = loop;
+    }
   }
 
   /** Which required, connected inputs have no value yet (SmythOS `getComponentMissingInputs`). */
@@ -561,6 +661,11 @@ export class AgentRun implements RunHandle {
       return { error: error instanceof Error ? error.message : String(error) };
     }
   }
+}
+
+/** Whether an injected output holds anything: SmythOS ignores one whose values are all empty strings. */
+function hasValue(output: Record<string, unknown> | undefined): boolean {
+  return !!output && Object.values(output).some((v) => v !== '' && v !== undefined);
 }
 
 /** SmythOS `Component.postProcess`: no `_debug`, no falsy `_error`. */

@@ -31,7 +31,7 @@ export interface EngineServices {
   memory: AgentMemory;
   http: OutboundHttpPolicy;
   /** The model router (src/llm/models.ts). */
-  generate(request: { model: string; prompt: string; system?: string; maxOutputTokens?: number; signal?: AbortSignal }): Promise<string>;
+  generate(request: { model: string; prompt: string; system?: string; maxOutputTokens?: number; signal?: AbortSignal; onText?: (text: string) => void }): Promise<string>;
   /** Runs an Async branch in the background and reports its outcome (durable jobs when a queue exists). */
   async?: AsyncBranches;
   /**
