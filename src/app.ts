@@ -20,6 +20,7 @@ import { botJobsRoutes } from './bots/jobs-routes.ts';
 import { queueAdminRoutes } from './queue/admin-routes.ts';
 import { agentsRoutes } from './agents/routes.ts';
 import { agentRunnerRoutes } from './agents/runner-routes.ts';
+import { debuggerRoutes } from './debugger/routes.ts';
 import { createServices, type Services } from './services.ts';
 import { errorsPlugin } from './server/errors.ts';
 import { correlationIdOf, requestContextPlugin } from './server/request-context.ts';
@@ -124,16 +125,26 @@ function moduleList(config: Config, clock: Clock): OrreryModule[] {
       },
     },
     {
-      // Skills at /api/<endpoint>: registered after every platform route under /api, which win.
+      // Skills at /api/<endpoint>: registered after every platform route under /api, which win. The
+      // smart router in front of them sends debug calls to the debugger where SERVER_MODE runs it.
       name: 'agent-runner',
-      modes: ['agent'],
+      modes: ['agent', 'debugger'],
       register: async (app, s) => {
+        const debugging = config.serverModes.includes('runtime') || config.serverModes.includes('debugger');
         await app.register(agentRunnerRoutes, {
           runner: s.agentRunner,
           defaultAgentDomain: config.agentDomains.default,
           prodAgentDomain: config.agentDomains.prod,
           checkCsrf: (sessionHash, token) => s.accounts.checkCsrf(sessionHash, token),
+          ...(debugging ? { debugger: s.debugger } : {}),
         });
+      },
+    },
+    {
+      name: 'debugger',
+      modes: ['debugger'],
+      register: async (app, s) => {
+        await app.register(debuggerRoutes, { debugger: s.debugger });
       },
     },
     {

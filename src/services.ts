@@ -28,9 +28,11 @@ import { createAgentVault } from './agents/vault.ts';
 import { createRunRecorder } from './agents/run-recorder.ts';
 import { createAgentsService, type AgentsService } from './agents/service.ts';
 import { isKnownComponentType } from './agents/components/index.ts';
-import { createAgentRunner, type AgentRunner } from './agents/runner.ts';
+import { createAgentRunner, type AgentRunner, type LiveDebugHold } from './agents/runner.ts';
 import { createQueuedAsyncBranches } from './agents/async-jobs.ts';
 import { createModelRouter } from './llm/models.ts';
+import { createDebuggerStore } from './debugger/store.ts';
+import { createDebuggerService, type DebuggerService } from './debugger/service.ts';
 
 /** The services every module may call. */
 export interface Services {
@@ -43,6 +45,8 @@ export interface Services {
   agents: AgentsService;
   /** Runs agent skills (the agent runner, src/agents/runner.ts). */
   agentRunner: AgentRunner;
+  /** Debug sessions, live debug (src/debugger). */
+  debugger: DebuggerService;
 }
 
 /** Where the services report problems that are not any caller's (e.g. the event bus reconnecting). */
@@ -154,7 +158,10 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
     runFork: (branch, jobId, signal) => agentRunner.runFork(branch, jobId, signal),
     timeoutMs: config.agents.runTimeoutMs,
   });
+  // The debugger is built on the runner and holds its live-debug calls: tied after both exist.
+  const liveDebug: { current?: LiveDebugHold } = {};
   const agentRunner: AgentRunner = createAgentRunner({
+    liveDebug,
     async: asyncBranches,
     agents,
     generate: createModelRouter({ openAi: { ...(openaiBaseUrl ? { baseUrl: openaiBaseUrl } : {}), ...(openaiApiKey ? { apiKey: openaiApiKey } : {}) } }),
@@ -162,13 +169,23 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
     runTimeoutMs: config.agents.runTimeoutMs,
   });
 
+  const debuggerService = createDebuggerService({
+    store: createDebuggerStore(store.db),
+    runner: agentRunner,
+    agents,
+    bus: eventBus.bus,
+    clock,
+    options: { ...config.debugger, stepTimeoutMs: config.agents.runTimeoutMs },
+  });
+  liveDebug.current = (loaded, call) => debuggerService.holdLive(loaded, call);
+
   const sharedRoomId = await rooms.ensureSharedRoom();
   rooms.setSendPolicy(sharedRoomId, runtime.sharedSendPolicy);
   accounts.onUserCreated(async (user) => void (await rooms.join(sharedRoomId, user.userId, matrix.memberProfile(user))));
   accounts.onCredentialsRevoked((userId) => rooms.announceCredentialsRevoked(userId));
 
   return {
-    services: { accounts, rooms, runtime, matrix, queue, bots, agents, agentRunner },
+    services: { accounts, rooms, runtime, matrix, queue, bots, agents, agentRunner, debugger: debuggerService },
     checks: eventBus.health ? { event_bus: eventBus.health } : {},
     async close() {
       await queue.stop();

@@ -32,6 +32,8 @@ export interface AgentsRoutesOptions {
 
 /** Largest `.smyth` document accepted on import and replace, bytes (exported agents run to a few MB). */
 export const AGENT_DOCUMENT_MAX_BYTES = 8 * 1024 * 1024;
+/** Largest mock data an agent may hold, bytes of JSON. */
+export const MOCK_DATA_MAX_BYTES = 1024 * 1024;
 /** Largest page of runs. */
 export const RUNS_PAGE_MAX = 100;
 
@@ -67,7 +69,9 @@ const SkillBody = z.object({
   ai_exposed: z.boolean(),
   inputs: z.array(z.unknown()),
 });
-const AgentBody = MetaBody.extend({ skills: z.array(SkillBody), versions: z.array(VersionBody), problems: z.array(ProblemBody) });
+const AgentBody = MetaBody.extend({
+  mock_data: z.record(z.string(), z.unknown()).nullable().describe('stubbed component outputs for the debugger: `{componentId: {data: {outputs}}}`'),
+  skills: z.array(SkillBody), versions: z.array(VersionBody), problems: z.array(ProblemBody) });
 const RunBody = z.object({
   id: z.string(),
   agent_id: z.string(),
@@ -127,6 +131,7 @@ const metaJson = (a: AgentMeta): z.infer<typeof MetaBody> => ({
 export function agentJson(a: AgentView): z.infer<typeof AgentBody> {
   return {
     ...metaJson(a),
+    mock_data: a.mockData,
     skills: a.skills.map(({ componentId, ...s }) => ({ component_id: componentId, ...s })),
     versions: a.versions.map(versionJson),
     problems: a.problems.map(problemJson),
@@ -248,12 +253,19 @@ export async function agentsRoutes(app: FastifyInstance, opts: AgentsRoutesOptio
       config,
       schema: {
         tags,
-        summary: 'Rename, or choose who may call the skills',
+        summary: 'Rename, choose who may call the skills, switch live debug, set the mock data',
         params: AgentParams,
         body: z.object({
           name: z.string().min(1).max(AGENT_NAME_MAX_CHARS).optional(),
           skill_access: z.enum(SKILL_ACCESS_MODES as [SkillAccess, ...SkillAccess[]]).optional().describe('owner | key | public'),
           skill_key_name: z.string().regex(KEY_NAME).nullable().optional().describe('the vault key accepted as a bearer in `key` mode'),
+          debug_enabled: z.boolean().optional().describe('live debug: hold plain calls of the draft as debug sessions'),
+          mock_data: z
+            .record(z.string().max(200), z.object({ data: z.object({ outputs: z.record(z.string(), z.unknown()) }).loose() }).loose())
+            .nullable()
+            .optional()
+            .refine((v) => v === undefined || v === null || JSON.stringify(v).length <= MOCK_DATA_MAX_BYTES, `mock_data is larger than ${MOCK_DATA_MAX_BYTES} bytes`)
+            .describe('stubbed outputs per component id; null removes them'),
         }),
         response: { 200: z.object({ agent: AgentBody }) },
       },
@@ -264,6 +276,8 @@ export async function agentsRoutes(app: FastifyInstance, opts: AgentsRoutesOptio
         ...(b.name !== undefined ? { name: b.name } : {}),
         ...(b.skill_access !== undefined ? { skillAccess: b.skill_access } : {}),
         ...(b.skill_key_name !== undefined ? { skillKeyName: b.skill_key_name } : {}),
+        ...(b.debug_enabled !== undefined ? { debugEnabled: b.debug_enabled } : {}),
+        ...(b.mock_data !== undefined ? { mockData: b.mock_data } : {}),
       });
       return { agent: agentJson(agent) };
     },

@@ -5,8 +5,8 @@
  * the path prefix or `X-AGENT-VERSION` (a production host without one runs the newest deployment, any
  * other host the draft). Routing follows the smart router's priority (§4): `X-FORCE-AGENT-RUNNER`,
  * then any `X-DEBUG-*`/`X-MONITOR-ID`, then `X-FORCE-DEBUGGER`, then `X-ROUTING-MODE`; the decision
- * and its reason go into the request's log line. Debugger-bound calls answer 501 until the debugger
- * exists. Platform paths (`/api/agents/*`, `/api/runtime/*`, `/api/auth/*`, …) are matched by their own
+ * and its reason go into the request's log line. Debugger-bound calls go to the debugger
+ * (src/debugger/service.ts), or answer 501 where SERVER_MODE does not run it. Platform paths (`/api/agents/*`, `/api/runtime/*`, `/api/auth/*`, …) are matched by their own
  * routes first and never reach an agent; an unknown one is the server's 404.
  *
  * | method | path | who |
@@ -17,7 +17,33 @@ import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RunRequest, UploadedFile } from './engine/types.ts';
-import type { AgentRunner } from './runner.ts';
+import type { AgentRunner, SkillAnswer, SkillCall } from './runner.ts';
+
+/** The debug headers of a skill call, as sent (absent: undefined; present and empty: ''). */
+export interface DebugHeaders {
+  run?: string | undefined;
+  read?: string | undefined;
+  inject?: string | undefined;
+  stop?: string | undefined;
+  skip?: string | undefined;
+  /** `X-MONITOR-ID`, split on commas, trimmed, empty ids dropped. */
+  monitorIds: string[];
+}
+
+/** A skill call the smart router sent to the debugger (research/smythos.md §4, §6). */
+export interface DebugCall extends SkillCall {
+  debug: DebugHeaders;
+  /** `?includeNewState=true`: a step's answer carries the read that follows it. */
+  includeNewState: boolean;
+  /** The request body as parsed, whatever its shape (an injection is a JSON array). */
+  rawBody: unknown;
+}
+
+/** The debugger as the skill routes see it (src/debugger/service.ts implements it). */
+export interface DebuggerPort {
+  /** Answer a debugger-bound call; never throws for what a caller or an agent can cause. */
+  handle(call: DebugCall): Promise<SkillAnswer>;
+}
 
 /** Options of {@link agentRunnerRoutes}. */
 export interface AgentRunnerRoutesOptions {
@@ -28,6 +54,8 @@ export interface AgentRunnerRoutesOptions {
   prodAgentDomain: string;
   /** Whether `token` is the CSRF token of the web session stored as `sessionHash` (accounts). */
   checkCsrf(sessionHash: string, token: string | undefined): boolean;
+  /** Serves debugger-bound calls; absent (SERVER_MODE without `debugger`): they answer 501. */
+  debugger?: DebuggerPort;
 }
 
 /** Multipart limits (SmythOS: 5 files of at most 5 MB, held in memory). */
@@ -69,6 +97,27 @@ export function routeByHeaders(headers: Record<string, string | string[] | undef
   if (mode === 'debugger') return { target: 'debugger', reason: 'X-ROUTING-MODE: debugger' };
   if (mode === 'agent-runner') return { target: 'agent-runner', reason: 'X-ROUTING-MODE: agent-runner' };
   return { target: 'agent-runner', reason: 'default (no routing header)' };
+}
+
+/** `headers` without the debug headers (a nested call's). */
+function withoutDebugHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
+  const out = { ...headers };
+  for (const name of DEBUG_HEADERS) delete out[name];
+  return out;
+}
+
+/** The debug headers of a request (research §6.2). */
+export function debugHeadersOf(headers: Record<string, string | string[] | undefined>): DebugHeaders {
+  const text = (name: string) => headerText(headers[name])?.trim();
+  const monitors = text('x-monitor-id');
+  return {
+    run: text('x-debug-run'),
+    read: text('x-debug-read'),
+    inject: text('x-debug-inj'),
+    stop: text('x-debug-stop'),
+    skip: text('x-debug-skip'),
+    monitorIds: monitors ? monitors.split(',').map((id) => id.trim()).filter(Boolean) : [],
+  };
 }
 
 /** The agent id a host names, and whether it is the production domain. */
@@ -128,10 +177,13 @@ export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerR
   }
 
   async function serve(request: FastifyRequest, reply: FastifyReply, parts: { agentId?: string; version?: string; endpoint: string }) {
-    const decision = routeByHeaders(request.headers);
+    // A nested call (another agent's AgentPlugin, research §6.2 `X-REQUEST-TAG`) ignores every debug header.
+    const nested = request.headers['x-request-tag'] !== undefined;
+    const decision = routeByHeaders(nested ? withoutDebugHeaders(request.headers) : request.headers);
     request.routing = decision;
-    if (decision.target === 'debugger') {
-      return reply.status(501).send({ error: `Not Implemented: this call is routed to the debugger (${decision.reason}), which this server does not have yet` });
+    const debuggerPort = opts.debugger;
+    if (decision.target === 'debugger' && !debuggerPort) {
+      return reply.status(501).send({ error: `Not Implemented: this call is routed to the debugger (${decision.reason}), which this server does not run (SERVER_MODE)` });
     }
     const host = agentFromHost(request.headers.host ?? '', opts.defaultAgentDomain, opts.prodAgentDomain);
     const agentId = parts.agentId ?? headerText(request.headers['x-agent-id']) ?? host.agentId;
@@ -159,16 +211,20 @@ export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerR
       if (!read) return reply;
       ({ body, files } = read);
     } else if (request.body && typeof request.body === 'object' && !Array.isArray(request.body)) body = request.body as Record<string, unknown>;
+    else if (decision.target === 'debugger' && Array.isArray(request.body)) body = {};
     else if (request.body !== undefined && request.body !== null && request.method === 'POST') {
       return reply.status(400).send({ error: 'The request body must be a JSON object, a form or multipart' });
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) if (!HIDDEN_HEADERS.has(name) && typeof value === 'string') headers[name] = value;
+    const query = { ...(request.query as Record<string, unknown>) };
+    const includeNewState = decision.target === 'debugger' && String(query.includeNewState) === 'true';
+    if (decision.target === 'debugger') delete query.includeNewState;
     const runRequest: RunRequest = {
       method: request.method,
       path,
       body: request.method === 'GET' ? {} : body,
-      query: { ...(request.query as Record<string, unknown>) },
+      query,
       headers,
       ...(files ? { files } : {}),
     };
@@ -180,14 +236,11 @@ export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerR
     };
     reply.raw.once('close', onClose);
     try {
-      const answer = await opts.runner.runSkill({
-        agentId,
-        version,
-        request: runRequest,
-        caller,
-        correlationId: request.id,
-        signal: abort.signal,
-      });
+      const call = { agentId, version, request: runRequest, caller, correlationId: request.id, signal: abort.signal };
+      const answer =
+        decision.target === 'debugger' && debuggerPort
+          ? await debuggerPort.handle({ ...call, debug: debugHeadersOf(request.headers), includeNewState, rawBody: request.body })
+          : await opts.runner.runSkill(call);
       if (answer.runId) reply.header('x-run-id', answer.runId);
       reply.status(answer.status);
       if (typeof answer.body === 'string') return reply.type('text/plain; charset=utf-8').send(answer.body);

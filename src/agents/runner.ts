@@ -6,7 +6,8 @@
  */
 import type { AgentMemory, OutboundHttpPolicy } from './engine/component.ts';
 import { compileAgent, type CompiledAgent } from './engine/compile.ts';
-import { executeRun, newRunId, responseBody, type ExecuteOutcome } from './engine/execute.ts';
+import { executeRun, executeWave, newRunId, responseBody, type ExecuteOutcome, type WaveOptions, type WaveOutcome } from './engine/execute.ts';
+import type { CallTrace, RunObserver } from './engine/run-state.ts';
 import type { AsyncBranch, AsyncBranches, EngineServices, RunRequest, SkillSubCall } from './engine/types.ts';
 import { builtinComponents } from './components/index.ts';
 import type { AgentsService, LoadedAgent } from './service.ts';
@@ -34,6 +35,10 @@ export interface SkillCall {
   parentRunId?: string;
   /** How many AgentPlugin calls deep this call is (0: a caller's own). */
   depth?: number;
+  /** Told about every component call (a monitor, src/debugger). */
+  observer?: RunObserver;
+  /** Never hold this call for live debug (`X-DEBUG-SKIP`). */
+  skipLiveDebug?: boolean;
 }
 
 /** Deepest chain of agents calling agents (AgentPlugin) before a call is refused. */
@@ -57,6 +62,48 @@ export interface AgentRunnerDeps {
   /** Per-run budget, ms. */
   runTimeoutMs: number;
   async?: AsyncBranches;
+  /**
+   * Live debug (src/debugger): a plain call of the draft of an agent whose owner switched debugging on
+   * is handed over here and held as a debug session. Read at call time, so it may be set after the
+   * runner is built (the debugger is built on the runner).
+   */
+  liveDebug?: { current?: LiveDebugHold };
+}
+
+/** Holds a plain call as a live debug session and resolves to its answer once the session ends. */
+export type LiveDebugHold = (loaded: LoadedAgent, call: SkillCall) => Promise<SkillAnswer>;
+
+/** One wave of a debug session, as the debugger asks for it (src/debugger/service.ts). */
+export interface DebugWave {
+  runId: string;
+  /** The stored run to continue; absent: a new session. */
+  snapshot?: WaveOptions['snapshot'];
+  /** A new session starts at the skill's endpoint unless false (an injected session). */
+  startAtEndpoint?: boolean;
+  inject?: WaveOptions['inject'];
+  mock?: WaveOptions['mock'];
+}
+
+/** What a debug wave did, with the HTTP body a plain call would have answered once the run is over. */
+export interface DebugWaveOutcome extends WaveOutcome {
+  /** When closed: the final answer's body, shaped as {@link AgentRunner.runSkill} shapes it. */
+  body: unknown;
+}
+
+/** A finished debug session, recorded as a run with its `debug_session_id`. */
+export interface DebugRunRecord {
+  runId: string;
+  sessionId: string;
+  call: SkillCall;
+  loaded: LoadedAgent;
+  calls: CallTrace[];
+  status: number;
+  body: unknown;
+  state: ExecuteOutcome['state'];
+  error: string | null;
+  steps: number;
+  startedAt: number;
+  endedAt: number;
 }
 
 /** The runner's API. */
@@ -73,6 +120,18 @@ export interface AgentRunner {
    * answer. @throws Error when the agent is gone or the branch does not complete (the job fails)
    */
   runFork(branch: AsyncBranch, jobId: string, signal: AbortSignal): Promise<unknown>;
+  /**
+   * The agent for a debugger call, when the caller may debug it (its owner or an admin: research
+   * §11.4, the original checks nobody), or the refusal: 401 anonymous, 404 anyone else (the agent's
+   * existence is not revealed).
+   */
+  debugAccess(call: Pick<SkillCall, 'agentId' | 'version' | 'caller' | 'request'>): Promise<LoadedAgent | SkillAnswer>;
+  /** The agent for a plain call (skill access as {@link runSkill}), or the refusal. */
+  load(call: Pick<SkillCall, 'agentId' | 'version' | 'caller' | 'request'>): Promise<LoadedAgent | SkillAnswer>;
+  /** Run one wave of a debug session of `loaded`; never throws for what a call or an agent can cause. */
+  runWave(loaded: LoadedAgent, call: SkillCall, wave: DebugWave): Promise<DebugWaveOutcome>;
+  /** Record a finished debug session as a run (`agent_runs.debug_session_id`). */
+  recordDebugRun(record: DebugRunRecord): void;
 }
 
 const KEY_REFERENCE = /^{{KEY\((.+)\)}}$/;
@@ -104,7 +163,7 @@ export function splitSecrets(variables: Record<string, unknown>, keys: Record<st
 export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
   const { agents } = deps;
 
-  function record(call: SkillCall, loaded: LoadedAgent, outcome: ExecuteOutcome, body: unknown) {
+  function record(call: SkillCall, loaded: LoadedAgent, outcome: Pick<ExecuteOutcome, 'runId' | 'state' | 'error' | 'status' | 'steps' | 'startedAt' | 'endedAt' | 'calls'>, body: unknown, debugSessionId: string | null = null) {
     const run: RunRecord = {
       id: outcome.runId,
       agentId: loaded.agent.id,
@@ -119,7 +178,7 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       callerId: call.caller.userId ?? null,
       correlationId: call.correlationId,
       parentRunId: call.parentRunId ?? null,
-      debugSessionId: null,
+      debugSessionId,
       steps: outcome.steps,
       startedAt: outcome.startedAt,
       endedAt: outcome.endedAt,
@@ -144,13 +203,12 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     agents.recordRun(run, calls);
   }
 
-  /** Run `loaded` for `call` (or the Async branch `fork` of it), record it, shape the answer. */
-  async function execute(loaded: LoadedAgent, call: SkillCall, fork?: { componentId: string; input: Record<string, unknown>; jobId: string }): Promise<{ answer: SkillAnswer; outcome: ExecuteOutcome }> {
+  /** What a run of `loaded` for `call` is given besides its request: services, secrets, limits. */
+  async function runContext(loaded: LoadedAgent, call: SkillCall, runId: string) {
     const compiled: CompiledAgent = compileAgent(loaded.definition, builtinComponents);
     const agent = { ...compiled, id: loaded.agent.id, name: loaded.agent.name };
     const keys = await agents.resolveKeys(loaded.agent.id);
     const memory: AgentMemory = agents.memoryFor(loaded.agent.id);
-    const runId = newRunId();
     const depth = call.depth ?? 0;
     // AgentPlugin: the other agent runs as this agent's owner, one level deeper.
     const callSkill = async (sub: SkillSubCall): Promise<{ status: number; data: unknown }> => {
@@ -168,18 +226,27 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       });
       return { status: answer.status, data: answer.body };
     };
-    const outcome = await executeRun({
+    return {
       agent,
-      request: call.request,
-      services: { memory, http: deps.http, generate: deps.generate, callSkill, ...(deps.async ? { async: deps.async } : {}) },
-      ...splitSecrets(compiled.variables, keys),
-      runId,
-      version: loaded.version,
-      timeoutMs: deps.runTimeoutMs,
-      depth,
-      ...(call.signal ? { signal: call.signal } : {}),
-      ...(fork ? { fork } : {}),
-    });
+      options: {
+        agent,
+        request: call.request,
+        services: { memory, http: deps.http, generate: deps.generate, callSkill, ...(deps.async ? { async: deps.async } : {}) },
+        ...splitSecrets(compiled.variables, keys),
+        runId,
+        version: loaded.version,
+        timeoutMs: deps.runTimeoutMs,
+        depth,
+        ...(call.signal ? { signal: call.signal } : {}),
+        ...(call.observer ? { observer: call.observer } : {}),
+      },
+    };
+  }
+
+  /** Run `loaded` for `call` (or the Async branch `fork` of it), record it, shape the answer. */
+  async function execute(loaded: LoadedAgent, call: SkillCall, fork?: { componentId: string; input: Record<string, unknown>; jobId: string }): Promise<{ answer: SkillAnswer; outcome: ExecuteOutcome }> {
+    const { agent, options } = await runContext(loaded, call, newRunId());
+    const outcome = await executeRun({ ...options, ...(fork ? { fork } : {}) });
     const body = responseBody(outcome, agent);
     record(call, loaded, outcome, body);
     return { answer: { status: outcome.status, body, runId: outcome.runId }, outcome };
@@ -208,7 +275,44 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     async runSkill(call: SkillCall): Promise<SkillAnswer> {
       const loaded = await load(call);
       if ('status' in loaded) return loaded;
+      const hold = deps.liveDebug?.current;
+      // Live debug holds callers' own calls of the draft; nested calls (AgentPlugin) run through.
+      if (hold && loaded.agent.debugEnabled && loaded.version === null && !call.skipLiveDebug && !call.depth) return hold(loaded, call);
       return (await execute(loaded, call)).answer;
+    },
+
+    load,
+
+    async debugAccess(call) {
+      if (!call.caller.userId) return { status: 401, body: { error: 'Debugging requires authentication' }, refused: 'unauthorized' };
+      let loaded: Awaited<ReturnType<typeof agents.loadForRun>>;
+      try {
+        loaded = await agents.loadForRun(call.agentId, call.version);
+      } catch {
+        return { status: 500, body: { error: 'This agent cannot be loaded; its owner can see why' } };
+      }
+      if ('notFound' in loaded) {
+        if (loaded.notFound === 'version') return { status: 404, body: { error: `Agent version ${call.version} Not Found` }, refused: 'no_version' };
+        return { status: 404, body: { error: `${call.request.path} Not Found` }, refused: 'no_agent' };
+      }
+      if (loaded.agent.ownerId !== call.caller.userId && !call.caller.admin) return { status: 404, body: { error: `${call.request.path} Not Found` }, refused: 'forbidden' };
+      return loaded;
+    },
+
+    async runWave(loaded, call, wave) {
+      const { agent, options } = await runContext(loaded, call, wave.runId);
+      const outcome = await executeWave({
+        ...options,
+        ...(wave.snapshot ? { snapshot: wave.snapshot } : {}),
+        ...(wave.startAtEndpoint !== undefined ? { startAtEndpoint: wave.startAtEndpoint } : {}),
+        ...(wave.inject ? { inject: wave.inject } : {}),
+        ...(wave.mock ? { mock: wave.mock } : {}),
+      });
+      return { ...outcome, body: outcome.closed ? responseBody(outcome as unknown as ExecuteOutcome, agent) : null };
+    },
+
+    recordDebugRun(r) {
+      record(r.call, r.loaded, { runId: r.runId, state: r.state, error: r.error, status: r.status, steps: r.steps, startedAt: r.startedAt, endedAt: r.endedAt, calls: r.calls }, r.body, r.sessionId);
     },
 
     async refusal(call) {

@@ -28,6 +28,8 @@ export interface AgentsDeps {
 
 /** An agent with what its page shows: skills, versions (newest first) and the draft's import warnings. */
 export interface AgentView extends AgentMeta {
+  /** Stubbed component outputs for the debugger (research §6.5): `{componentId: {data: {outputs}}}`. */
+  mockData: Record<string, unknown> | null;
   skills: Skill[];
   versions: AgentVersionInfo[];
   problems: AgentProblem[];
@@ -48,6 +50,10 @@ export interface AgentSettings {
   name?: string;
   skillAccess?: SkillAccess;
   skillKeyName?: string | null;
+  /** Live debug on or off. */
+  debugEnabled?: boolean;
+  /** Stubbed outputs per component id (`{componentId: {data: {outputs: {...}}}}`), null to remove. */
+  mockData?: Record<string, unknown> | null;
 }
 
 /** Default name of an agent whose document has none. */
@@ -140,9 +146,10 @@ export function createAgentsService(deps: AgentsDeps) {
     return rows.map((r) => ({ version: r.version, createdAt: r.created_at, createdBy: r.created_by })).sort((a, b) => compareVersions(b.version, a.version));
   }
 
-  async function view(row: AgentMetaRow, document: string): Promise<AgentView> {
+  async function view(row: AgentMetaRow & { mock_data?: string | null }, document: string): Promise<AgentView> {
     const { definition, problems } = importAgent(document, deps.isKnownType ? { isKnownType: deps.isKnownType } : {});
-    return { ...toMeta(row), skills: definition ? skillsOf(definition) : [], versions: await versionsOf(row.id), problems };
+    const mockData = row.mock_data ? (JSON.parse(row.mock_data) as Record<string, unknown>) : null;
+    return { ...toMeta(row), mockData, skills: definition ? skillsOf(definition) : [], versions: await versionsOf(row.id), problems };
   }
 
   async function fullView(id: string): Promise<AgentView> {
@@ -169,7 +176,7 @@ export function createAgentsService(deps: AgentsDeps) {
       const { definition, problems } = parse(source);
       const now = clock.now();
       const id = newAgentId();
-      await store.insertAgent({ id, owner_id: caller.userId, name: nameOf(options.name, definition), document: source, skill_access: 'owner', skill_key_name: 'API_KEY', debug_enabled: 0, created_at: now, updated_at: now });
+      await store.insertAgent({ id, owner_id: caller.userId, name: nameOf(options.name, definition), document: source, skill_access: 'owner', skill_key_name: 'API_KEY', debug_enabled: 0, mock_data: null, created_at: now, updated_at: now });
       return { agent: await fullView(id), problems };
     },
 
@@ -191,13 +198,21 @@ export function createAgentsService(deps: AgentsDeps) {
       return { agent: await fullView(id), problems };
     },
 
-    /** Change the name or who may call the skills. @throws DomainError notFound */
+    /** The agent's mock data (research §6.5), or null: for the debugger, which has checked access already. */
+    async mockDataOf(agentId: string): Promise<Record<string, unknown> | null> {
+      const row = await store.findAgent(agentId);
+      return row?.mock_data ? (JSON.parse(row.mock_data) as Record<string, unknown>) : null;
+    },
+
+    /** Change the name, who may call the skills, live debug or the mock data. @throws DomainError notFound */
     async patch(caller: AgentCaller, id: string, settings: AgentSettings): Promise<AgentView> {
       const row = await owned(caller, id);
       await store.updateAgent(id, {
         ...(settings.name !== undefined ? { name: settings.name.trim().slice(0, AGENT_NAME_MAX_CHARS) || row.name } : {}),
         ...(settings.skillAccess !== undefined ? { skill_access: settings.skillAccess } : {}),
         ...(settings.skillKeyName !== undefined ? { skill_key_name: settings.skillKeyName } : {}),
+        ...(settings.debugEnabled !== undefined ? { debug_enabled: settings.debugEnabled ? 1 : 0 } : {}),
+        ...(settings.mockData !== undefined ? { mock_data: settings.mockData === null ? null : JSON.stringify(settings.mockData) } : {}),
         updated_at: Math.max(clock.now(), row.updated_at + 1),
       });
       return fullView(id);

@@ -10,7 +10,7 @@ import type { Database } from '../store/schema.ts';
 /** An `agents` row. */
 export type AgentRow = Selectable<Database['agents']>;
 /** An `agents` row without its document (what most reads need). */
-export type AgentMetaRow = Omit<AgentRow, 'document'>;
+export type AgentMetaRow = Omit<AgentRow, 'document' | 'mock_data'>;
 /** An `agent_versions` row. */
 export type VersionRow = Selectable<Database['agent_versions']>;
 /** An `agent_keys` row. */
@@ -21,7 +21,7 @@ export type RunRow = Selectable<Database['agent_runs']>;
 export type CallRow = Selectable<Database['agent_calls']>;
 
 /** Settings a PATCH may change (plus `updated_at`). */
-export type AgentUpdate = Partial<Pick<AgentRow, 'name' | 'document' | 'skill_access' | 'skill_key_name' | 'debug_enabled'>> & { updated_at: number };
+export type AgentUpdate = Partial<Pick<AgentRow, 'name' | 'document' | 'skill_access' | 'skill_key_name' | 'debug_enabled' | 'mock_data'>> & { updated_at: number };
 
 const META_COLUMNS = ['id', 'owner_id', 'name', 'skill_access', 'skill_key_name', 'debug_enabled', 'created_at', 'updated_at'] as const;
 const META_BY_ID = `select ${META_COLUMNS.join(', ')} from agents where id = `;

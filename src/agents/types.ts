@@ -33,7 +33,10 @@ export interface AgentMeta {
   skillAccess: SkillAccess;
   /** Vault key accepted as a bearer in `key` mode; null: none is. */
   skillKeyName: string | null;
-  /** Whether debug-routed calls may run (the debugger issue). */
+  /**
+   * Live debug (research/smythos.md §6.6): while on, a plain call of a draft skill is held as a debug
+   * session until its owner steps it to the end (src/debugger). Switched by the owner.
+   */
   debugEnabled: boolean;
   /** ms since epoch */
   createdAt: number;

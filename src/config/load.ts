@@ -88,6 +88,14 @@ export interface Config {
     openaiBaseUrl: string | undefined;
     openaiApiKey: string | undefined;
   };
+  debugger: {
+    /** See DEBUG_SESSION_TTL_MS. */
+    sessionTtlMs: number;
+    /** See DEBUG_CLOSED_TTL_MS. */
+    closedTtlMs: number;
+    /** See DEBUG_LIVE_HOLD_MS. */
+    liveHoldMs: number;
+  };
   /** See SYNC_WAKE_MAX_DELAY_MS. */
   syncWakeMaxDelayMs: number;
 }
@@ -192,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       openaiBaseUrl: e.OPENAI_BASE_URL || undefined,
       openaiApiKey: e.OPENAI_API_KEY || undefined,
     },
+    debugger: { sessionTtlMs: e.DEBUG_SESSION_TTL_MS, closedTtlMs: e.DEBUG_CLOSED_TTL_MS, liveHoldMs: e.DEBUG_LIVE_HOLD_MS },
     syncWakeMaxDelayMs: e.SYNC_WAKE_MAX_DELAY_MS,
   };
 }

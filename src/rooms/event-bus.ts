@@ -10,14 +10,19 @@ import { EventEmitter } from 'node:events';
  * What the bus carries: a pointer to a stored event, a room update (account data, receipt, typing,
  * presence change: `src/rooms/updates-store.ts`), a presence change, a revoked credential of a
  * user (open streams re-check theirs), or `resync`: notifications may have been missed (a
- * cross-instance bus reconnected), so readers re-read from their positions.
+ * cross-instance bus reconnected), so readers re-read from their positions. The debugger's two kinds
+ * ride the same bus, so a debug session or a monitor is served by any instance.
  */
 export type BusNotification =
   | { kind: 'event'; room_id: string; stream_ordering: number; type: string; state_key?: string }
   | { kind: 'update'; room_id: string; user_id: string }
   | { kind: 'presence'; user_id: string; present: boolean }
   | { kind: 'credentials_revoked'; user_id: string }
-  | { kind: 'resync' };
+  | { kind: 'resync' }
+  /** The debugger (src/debugger): a debug session changed (a held live call may now be answered). */
+  | { kind: 'debug_session'; session_id: string; agent_id: string }
+  /** The debugger's monitor streams: events for these monitors are stored, up to id `up_to`. */
+  | { kind: 'monitor'; monitor_ids: string[]; up_to: number };
 
 /** Publish/subscribe of {@link BusNotification}s. */
 export interface EventBus {

@@ -12,6 +12,7 @@ import * as m000005 from './migrations/000005-matrix.ts';
 import * as m000006 from './migrations/000006-queue.ts';
 import * as m000007 from './migrations/000007-bots.ts';
 import * as m000008 from './migrations/000008-agents.ts';
+import * as m000009 from './migrations/000009-debugger.ts';
 
 /** Every migration in order; append, never edit. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '000006-queue': m000006,
   '000007-bots': m000007,
   '000008-agents': m000008,
+  '000009-debugger': m000009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -221,6 +221,8 @@ export interface Database {
     /** Vault key whose value is accepted as a bearer in `key` mode (default `API_KEY`). */
     skill_key_name: string | null;
     debug_enabled: number;
+    /** Stubbed component outputs for the debugger, `{componentId: {data: {outputs}}}` JSON (000009), null for none. */
+    mock_data: string | null;
     created_at: number;
     updated_at: number;
   };
@@ -267,4 +269,24 @@ export interface Database {
   };
   /** `agent_memory` (agents): key/value memory per agent; `value` JSON text; `expires_at` ms or null (never). */
   agent_memory: { agent_id: string; memory_name: string; key: string; value: string; expires_at: number | null };
+  // debugger tables (000009-debugger)
+  /** `debug_sessions` (debugger): one row per debug session; `request`/`snapshot`/`calls`/`answer` JSON text; `status` `open | closed`; `live` 0/1; times ms. */
+  debug_sessions: {
+    id: string;
+    agent_id: string;
+    version: string | null;
+    user_id: string;
+    run_id: string;
+    request: string;
+    snapshot: string;
+    calls: string;
+    step: number;
+    status: string;
+    answer: string | null;
+    live: number;
+    busy_until: number | null;
+    created_at: number;
+    updated_at: number;
+    expires_at: number;
+  };
 }

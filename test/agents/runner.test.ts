@@ -86,15 +86,17 @@ describe('agent runner over HTTP', () => {
     assert.match(String(missing.body.error), /version 9\.9/);
   });
 
-  test('smart routing: debug headers (even empty) go to the debugger (501 for now); X-FORCE-AGENT-RUNNER wins; X-ROUTING-MODE (item 3)', async () => {
-    for (const header of ['x-debug-run', 'x-debug-read', 'x-debug-inj', 'x-debug-stop', 'x-debug-skip', 'x-monitor-id', 'x-force-debugger']) {
-      const res = await pipe({ [header]: '' });
-      assert.equal(res.status, 501, header);
-      assert.match(String(res.body.error), /debugger/);
-    }
-    assert.equal((await pipe({ 'x-routing-mode': 'debugger' })).status, 501);
-    assert.equal((await pipe({ 'x-routing-mode': 'agent-runner', 'x-force-debugger': '' })).status, 501, 'X-FORCE-DEBUGGER comes before X-ROUTING-MODE');
+  test('smart routing: debug headers (even empty) go to the debugger; X-FORCE-AGENT-RUNNER wins; X-ROUTING-MODE (item 3)', async () => {
+    // Only the debugger answers a debug read; a plain run through it answers as the runner does.
+    const read = (headers: Record<string, string>) => pipe({ 'x-debug-read': 'dbg-none', ...headers });
+    assert.equal((await read({})).body.expiredDbgSession, 'dbg-none');
+    assert.match(String((await pipe({ 'x-debug-run': '' })).body.dbgSession), /^dbg-/, 'an empty X-DEBUG-RUN is present');
+    for (const header of ['x-debug-skip', 'x-monitor-id', 'x-force-debugger']) assert.deepEqual((await pipe({ [header]: '' })).body, { result: HASH }, header);
+    assert.deepEqual((await read({ 'x-force-agent-runner': '' })).body, { result: HASH }, 'X-FORCE-AGENT-RUNNER wins over debug headers');
     assert.deepEqual((await pipe({ 'x-force-agent-runner': '', 'x-debug-run': '' })).body, { result: HASH });
+    assert.deepEqual((await read({ 'x-request-tag': 'nested' })).body, { result: HASH }, 'a nested call ignores debug headers');
+    const logged = (await pipe({ 'x-routing-mode': 'debugger' })).body;
+    assert.deepEqual(logged, { result: HASH });
   });
 
   test('GET skills read the query; a POST-only skill called with GET names the endpoint (item 7)', async () => {
