@@ -1,6 +1,7 @@
 /**
- * One contract for every LLM provider: the echo model, and the OpenAI-compatible provider against a
- * real HTTP server on loopback that speaks both the Responses and the Chat Completions API.
+ * One contract for every LLM provider: the echo models, and the OpenAI-compatible provider against a
+ * real HTTP server on loopback that speaks both the Responses and the Chat Completions API, answered
+ * whole or streamed (`stream: true`: Server-Sent Events as OpenAI sends them).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEchoProvider } from './echo/provider.ts';
 import { createOpenAiCompatibleProvider } from './openai-compatible/provider.ts';
+import { createSmythEchoProvider } from './smyth-echo/provider.ts';
 import { LlmError, type LlmProvider } from './types.ts';
 
 let server: http.Server;
@@ -28,6 +30,10 @@ before(async () => {
         return;
       }
       const input = JSON.parse(body);
+      if (input.stream === true) {
+        streamed(req.url!, input, res);
+        return;
+      }
       if (req.url === '/v1/responses') {
         const text = input.input[1].content[0].text;
         res.writeHead(200, { 'content-type': 'application/json' }).end(
@@ -45,8 +51,38 @@ before(async () => {
 });
 after(() => server.close());
 
+/**
+ * A streamed answer: the reply cut into pieces (with whitespace around it, which the provider trims),
+ * as Chat Completions chunks ending in `[DONE]`, or as Responses events ending in `response.completed`;
+ * `fail mid-stream` in the input ends a Responses stream with an `error` event instead.
+ */
+function streamed(url: string, input: any, res: http.ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const frame = (data: unknown, event?: string) => res.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+  if (url === '/v1/chat/completions') {
+    const reply = `chat says: ${input.messages[1].content}`;
+    for (const content of ['\n ', ...pieces(reply), ' \n']) frame({ id: 'c1', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+    frame({ id: 'c1', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+    res.end('data: [DONE]\n\n');
+    return;
+  }
+  const text = input.input[1].content[0].text as string;
+  const reply = `model says: ${text}`;
+  let seq = 0;
+  for (const delta of [' ', ...pieces(reply), '  ']) {
+    frame({ type: 'response.output_text.delta', item_id: 'm1', output_index: 0, content_index: 0, delta, logprobs: [], sequence_number: seq++ }, 'response.output_text.delta');
+  }
+  if (text.includes('fail mid-stream')) frame({ type: 'error', code: 'server_error', message: 'the model fell over', param: null, sequence_number: seq++ }, 'error');
+  else frame({ type: 'response.completed', response: { id: 'r1', object: 'response', output: [] }, sequence_number: seq++ }, 'response.completed');
+  res.end();
+}
+
+/** `text` in pieces of at most 5 characters. */
+const pieces = (text: string) => text.match(/[\s\S]{1,5}/g) ?? [];
+
 const providers: Array<[string, () => LlmProvider, RegExp]> = [
   ['echo', () => createEchoProvider(), /^echo: hello bot$/],
+  ['smyth-echo', () => createSmythEchoProvider(), /^alice: hello bot$/],
   ['openai-compatible responses', () => createOpenAiCompatibleProvider({ apiKey: 'sk-test', model: 'm', baseUrl: base }), /^model says: alice: hello bot$/],
   ['openai-compatible chat', () => createOpenAiCompatibleProvider({ apiKey: 'sk-test', model: 'm', baseUrl: `${base}/v1`, api: 'chat' }), /^chat says: alice: hello bot$/],
 ];
@@ -57,8 +93,39 @@ for (const [label, make, expected] of providers) {
       const reply = await make().generate({ system: 'be nice', input: 'alice: hello bot', maxOutputTokens: 180 });
       assert.match(reply, expected);
     });
+
+    test('streams when asked (onText): the pieces, in order, concatenate to the reply, which is the unstreamed one', async () => {
+      const provider = make();
+      const pieces: string[] = [];
+      const reply = await provider.generate({ system: 'be nice', input: 'alice: hello bot', maxOutputTokens: 180, onText: (text) => pieces.push(text) });
+      assert.match(reply, expected);
+      assert.ok(pieces.length > 1, `streamed in several pieces: ${JSON.stringify(pieces)}`);
+      assert.ok(pieces.every((p) => p.length > 0));
+      assert.equal(pieces.join(''), reply);
+      assert.equal(reply, await provider.generate({ system: 'be nice', input: 'alice: hello bot', maxOutputTokens: 180 }));
+    });
   });
 }
+
+test('openai-compatible streaming: an error event mid-stream rejects with an LlmError after the pieces before it', async () => {
+  const p = createOpenAiCompatibleProvider({ apiKey: 'sk-test', model: 'm', baseUrl: base, maxRetries: 0 });
+  const pieces: string[] = [];
+  await assert.rejects(p.generate({ system: 's', input: 'fail mid-stream', maxOutputTokens: 10, onText: (t) => pieces.push(t) }), (e: unknown) => {
+    assert.ok(e instanceof LlmError);
+    assert.match(e.message, /openai-compatible .*responses: the model fell over/);
+    return true;
+  });
+  assert.equal(pieces.join(''), 'model says: fail mid-stream');
+});
+
+test('openai-compatible streaming: a refused stream request fails as the unstreamed one does (status kept)', async () => {
+  const bad = createOpenAiCompatibleProvider({ apiKey: 'sk-wrong', model: 'm', baseUrl: base, maxRetries: 0, api: 'chat' });
+  await assert.rejects(bad.generate({ system: 's', input: 'x', maxOutputTokens: 10, onText: () => undefined }), (e: unknown) => {
+    assert.ok(e instanceof LlmError);
+    assert.equal(e.status, 401);
+    return true;
+  });
+});
 
 test('openai-compatible retries 429 then succeeds; errors name the provider and status', async () => {
   failuresLeft = 2;

@@ -1,17 +1,21 @@
 /**
  * The `echo` model: deterministic, offline, no key. For demos and tests only — it answers with the
- * message it was given, so a bot can be tried end to end without any model service.
+ * message it was given, so a bot can be tried end to end without any model service. Asked to stream
+ * (`onText`), it hands its reply over in a few pieces.
  */
+import { splitIntoPieces } from '../stream-pieces.ts';
 import type { GenerateRequest, LlmProvider } from '../types.ts';
 
-/** Reply `echo: <input without its "<sender>: " prefix>`. */
+/** Reply `echo: <input without its "<sender>: " prefix>` (streamed in pieces when `onText` is given). */
 export function createEchoProvider(): LlmProvider {
   return {
     name: 'echo',
     model: 'echo',
     async generate(request: GenerateRequest): Promise<string> {
       const text = request.input.replace(/^[^:]{1,80}:\s*/, '').trim();
-      return `echo: ${text}`;
+      const reply = `echo: ${text}`;
+      if (request.onText) for (const piece of splitIntoPieces(reply)) request.onText(piece);
+      return reply;
     },
   };
 }

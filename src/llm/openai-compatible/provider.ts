@@ -1,11 +1,13 @@
 /**
  * Any OpenAI-compatible endpoint through the official `openai` client: OpenAI itself, Ollama, vLLM,
  * LM Studio, llama.cpp server, OpenRouter. Responses API (what the original bot called) or Chat
- * Completions. The client retries 429 and 5xx with exponential backoff (honouring `retry-after`) and
- * times out each attempt.
+ * Completions, either answered whole or streamed (`stream: true`) when the caller wants the text as
+ * it comes (`onText`: the debugger's monitor shows it live). The client retries 429 and 5xx with
+ * exponential backoff (honouring `retry-after`) and times out each attempt.
  */
 import OpenAI, { APIError } from 'openai';
 import { LlmError, type GenerateRequest, type LlmProvider } from '../types.ts';
+import { trimmedStream } from '../stream-pieces.ts';
 
 /** Options of {@link createOpenAiCompatibleProvider}. */
 export interface OpenAiCompatibleOptions {
@@ -52,30 +54,42 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     async generate(request: GenerateRequest): Promise<string> {
       try {
         if (api === 'chat') {
-          const r = await client.chat.completions.create(
-            {
-              model: options.model,
-              messages: [
-                { role: 'system', content: request.system },
-                { role: 'user', content: request.input },
-              ],
-              max_tokens: request.maxOutputTokens,
-            },
-            { signal: request.signal },
-          );
+          const body = {
+            model: options.model,
+            messages: [
+              { role: 'system' as const, content: request.system },
+              { role: 'user' as const, content: request.input },
+            ],
+            max_tokens: request.maxOutputTokens,
+          };
+          if (request.onText) {
+            const out = trimmedStream(request.onText);
+            const stream = await client.chat.completions.create({ ...body, stream: true }, { signal: request.signal });
+            for await (const chunk of stream) out.push(chunk.choices[0]?.delta?.content ?? '');
+            return out.text();
+          }
+          const r = await client.chat.completions.create(body, { signal: request.signal });
           return r.choices[0]?.message?.content?.trim() ?? '';
         }
-        const r = await client.responses.create(
-          {
-            model: options.model,
-            input: [
-              { role: 'system', content: [{ type: 'input_text', text: request.system }] },
-              { role: 'user', content: [{ type: 'input_text', text: request.input }] },
-            ],
-            max_output_tokens: request.maxOutputTokens,
-          },
-          { signal: request.signal },
-        );
+        const body = {
+          model: options.model,
+          input: [
+            { role: 'system' as const, content: [{ type: 'input_text' as const, text: request.system }] },
+            { role: 'user' as const, content: [{ type: 'input_text' as const, text: request.input }] },
+          ],
+          max_output_tokens: request.maxOutputTokens,
+        };
+        if (request.onText) {
+          const out = trimmedStream(request.onText);
+          const stream = await client.responses.create({ ...body, stream: true }, { signal: request.signal });
+          for await (const event of stream) {
+            if (event.type === 'response.output_text.delta') out.push(event.delta);
+            else if (event.type === 'error') throw new Error(event.message);
+            else if (event.type === 'response.failed') throw new Error(event.response.error?.message ?? 'the response failed');
+          }
+          return out.text();
+        }
+        const r = await client.responses.create(body, { signal: request.signal });
         return r.output_text?.trim() ?? '';
       } catch (error) {
         if (error instanceof APIError) {

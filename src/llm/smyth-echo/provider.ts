@@ -2,12 +2,15 @@
  * SmythOS's offline `Echo` model, as agents imported from SmythOS expect it: the reply is the user turn itself,
  * unchanged (SRE `LLMManager/LLM.service/connectors/Echo.class.ts` answers with the first message of the request,
  * which for its LLM components is the prompt; it adds no prompt enhancement and ignores any system prompt).
- * Not the `echo` provider beside it, which prefixes `echo: ` for the Runtime Connect bot.
+ * Not the `echo` provider beside it, which prefixes `echo: ` for the Runtime Connect bot. Asked to stream
+ * (`onText`), it hands its reply over in a few pieces, as SRE's connectors stream a model's.
  */
+import { splitIntoPieces } from '../stream-pieces.ts';
 import type { GenerateRequest, LlmProvider } from '../types.ts';
 
 /**
- * The `Echo` model: `generate({input})` resolves to `input` exactly (no trimming, no prefix).
+ * The `Echo` model: `generate({input})` resolves to `input` exactly (no trimming, no prefix); streamed, its
+ * pieces concatenate to `input` exactly.
  * Source: SRE `Echo.class.ts` `request()`; fixture `smyth/sre-echo-LLMPrompt.smyth` answers
  * `Saying : Write a poem about flowers, the word Rose` for the prompt `Saying : {{Input}}`.
  */
@@ -16,6 +19,7 @@ export function createSmythEchoProvider(): LlmProvider {
     name: 'smyth-echo',
     model: 'Echo',
     async generate(request: GenerateRequest): Promise<string> {
+      if (request.onText) for (const piece of splitIntoPieces(request.input)) request.onText(piece);
       return request.input;
     },
   };
