@@ -26,7 +26,7 @@ export function debugCallerOf(request: FastifyRequest): DebugCaller {
 
 /** Registers the routes at the root. */
 export async function debuggerRoutes(app: FastifyInstance, opts: DebuggerRoutesOptions): Promise<void> {
-  app.get<{ Params: { agentId: string } }>('/agent/:agentId/debugSession', { config: { auth: 'public' }, schema: { hide: true } }, async (request, reply) => {
+  app.get<{ Params: { agentId: string } }>('/agent/:agentId/debugSession', { config: { auth: 'user' }, schema: { hide: true } }, async (request, reply) => {
     const answer = await opts.debugger.liveSession(request.params.agentId, debugCallerOf(request));
     return reply.status(answer.status).send(answer.body);
   });

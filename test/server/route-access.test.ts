@@ -95,6 +95,10 @@ const EXPECTED: Record<string, Access> = {
   'POST /:version/api/*': 'public',
   'GET /agents/:agentId/api/*': 'public',
   'POST /agents/:agentId/api/*': 'public',
+  // The debugger (src/debugger): a person's credential, the agent's owner or an admin; anyone else
+  // is a 404 (test/debugger/access.test.ts), which this walk's placeholder ids are for everyone.
+  'GET /agent/:agentId/debugSession': 'user',
+  'GET /agent/:agentId/monitor': 'user',
 };
 
 /**
