@@ -172,7 +172,6 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
   const debuggerService = createDebuggerService({
     store: createDebuggerStore(store.db),
     runner: agentRunner,
-    agents,
     bus: eventBus.bus,
     clock,
     options: { ...config.debugger, stepTimeoutMs: config.agents.runTimeoutMs },

@@ -43,6 +43,8 @@ export interface LoadedAgent {
   /** The stored `.smyth` text. */
   document: string;
   definition: AgentDefinition;
+  /** The agent's stubbed component outputs for the debugger (research §6.5), or null. */
+  mockData: Record<string, unknown> | null;
 }
 
 /** Settings `PATCH /api/agents/:id` may change. */
@@ -198,12 +200,6 @@ export function createAgentsService(deps: AgentsDeps) {
       return { agent: await fullView(id), problems };
     },
 
-    /** The agent's mock data (research §6.5), or null: for the debugger, which has checked access already. */
-    async mockDataOf(agentId: string): Promise<Record<string, unknown> | null> {
-      const row = await store.findAgent(agentId);
-      return row?.mock_data ? (JSON.parse(row.mock_data) as Record<string, unknown>) : null;
-    },
-
     /** Change the name, who may call the skills, live debug or the mock data. @throws DomainError notFound */
     async patch(caller: AgentCaller, id: string, settings: AgentSettings): Promise<AgentView> {
       const row = await owned(caller, id);
@@ -321,17 +317,22 @@ export function createAgentsService(deps: AgentsDeps) {
       if (hit && hit.stamp === meta.updated_at) return { ...hit.loaded, agent };
       let resolved: string | null = null;
       let document: string;
+      let mock: string | null;
       if (version === undefined) {
         const row = await store.findAgent(agentId);
         if (!row) return { notFound: 'agent' };
         document = row.document;
+        mock = row.mock_data;
       } else {
         resolved = wanted === 'latest' ? ((await versionsOf(agentId))[0]?.version ?? null) : (wanted ?? null);
         const row = resolved === null ? undefined : await store.findVersion(agentId, resolved);
         if (!row) return { notFound: 'version' };
         document = row.document;
+        mock = await store.findMockData(agentId);
       }
-      return remember(key, meta.updated_at, { agent, version: resolved, document, definition: parse(document).definition });
+      // Mock data changes bump `updated_at`, so it is cached with the definition.
+      const mockData = mock ? (JSON.parse(mock) as Record<string, unknown>) : null;
+      return remember(key, meta.updated_at, { agent, version: resolved, document, definition: parse(document).definition, mockData });
     },
 
     /**

@@ -65,6 +65,8 @@ export function createAgentsStore(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       await db.insertInto('agents').values(row).execute();
     },
     findAgent: (id: string) => db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst(),
+    /** The agent's mock data (JSON text), or null. */
+    findMockData: async (id: string): Promise<string | null> => (await db.selectFrom('agents').select('mock_data').where('id', '=', id).executeTakeFirst())?.mock_data ?? null,
     /** Every skill call reads this: one fixed text, so the driver's statement is reused and nothing is built per call. */
     findAgentMeta: async (id: string): Promise<AgentMetaRow | undefined> =>
       (await db.executeQuery<AgentMetaRow>(CompiledQuery.raw(dialect === 'sqlite' ? META_BY_ID_SQLITE : META_BY_ID_POSTGRES, [id]))).rows[0],

@@ -42,7 +42,6 @@ export interface DebuggerOptions {
 export interface DebuggerDeps {
   store: DebuggerStore;
   runner: Pick<AgentRunner, 'debugAccess' | 'load' | 'runWave' | 'recordDebugRun' | 'runSkill'>;
-  agents: { mockDataOf(agentId: string): Promise<Record<string, unknown> | null> };
   /** Monitor streams; absent: `X-MONITOR-ID` is ignored. */
   monitors?: MonitorHub;
   bus: EventBus;
@@ -236,7 +235,7 @@ export function createDebuggerService(deps: DebuggerDeps) {
     void store.deleteExpired(now).catch(() => undefined);
     const id = newSessionId(how.prefix);
     const runId = newRunId();
-    const mock = mockEntries(await deps.agents.mockDataOf(loaded.agent.id));
+    const mock = mockEntries(loaded.mockData);
     const outcome = await runner.runWave(loaded, call, { runId, startAtEndpoint: how.prefix === 'dbg', ...(how.inject ? { inject: how.inject } : {}), ...(mock ? { mock } : {}) });
     // An unknown skill never becomes a session (SmythOS throws `Endpoint … Not Found` the same way).
     if (outcome.closed && outcome.calls.length === 0 && outcome.status === 404) return { status: 404, body: outcome.body, runId };
@@ -264,19 +263,29 @@ export function createDebuggerService(deps: DebuggerDeps) {
     return { row, answer: stepAnswer(id, outcome) };
   }
 
-  /** One wave of an existing session (`X-DEBUG-RUN: <id>`, `X-DEBUG-INJ: <id>`). */
-  async function step(loaded: LoadedAgent, row: SessionRow, call: DebugCall, inject?: InjectEntry[]): Promise<SkillAnswer> {
+  /** One wave of the session `id` (`X-DEBUG-RUN: <id>`, `X-DEBUG-INJ: <id>`). */
+  async function step(loaded: LoadedAgent, id: string, call: DebugCall, inject?: InjectEntry[]): Promise<SkillAnswer> {
     const now = clock.now();
-    if (!(await store.claimSession(row.id, now, now + options.stepTimeoutMs + BUSY_MARGIN_MS))) {
-      const again = await store.findSession(row.id);
-      if (again?.status === 'open' && again.expires_at > now) return { status: 409, body: { error: 'Debug session busy: another step of it is running' }, runId: row.run_id };
-      return { status: 200, body: expired(row.id), runId: row.run_id };
+    const row = await store.claimSession(id, loaded.agent.id, now, now + options.stepTimeoutMs + BUSY_MARGIN_MS);
+    if (!row) {
+      const other = await sessionOf(id, loaded.agent.id);
+      if (other?.status === 'open') return { status: 409, body: { error: 'Debug session busy: another step of it is running' }, runId: other.run_id };
+      return { status: 200, body: expired(id), ...(other ? { runId: other.run_id } : {}) };
+    }
+    // A session goes on with the version it started on, whatever this call's path or headers say.
+    if (row.version !== loaded.version) {
+      const reloaded = await runner.debugAccess({ ...call, version: row.version ?? undefined });
+      if ('status' in reloaded) {
+        await store.releaseSession(row.id);
+        return { status: 200, body: expired(id) };
+      }
+      loaded = reloaded;
     }
     const stored = loadRequest(row.request);
     const sessionCall: SkillCall = { ...call, request: stored.runRequest };
     let outcome: DebugWaveOutcome;
     try {
-      const mock = mockEntries(await deps.agents.mockDataOf(loaded.agent.id));
+      const mock = mockEntries(loaded.mockData);
       outcome = await runner.runWave(loaded, sessionCall, { runId: row.run_id, snapshot: JSON.parse(row.snapshot) as RunSnapshot, ...(inject ? { inject } : {}), ...(mock ? { mock } : {}) });
     } catch (error) {
       await store.releaseSession(row.id);
@@ -349,18 +358,7 @@ export function createDebuggerService(deps: DebuggerDeps) {
       inject = parsed;
       id = debug.inject || undefined;
     } else id = debug.run || undefined;
-    if (id) {
-      const row = await sessionOf(id, agentId);
-      if (!row || row.status !== 'open') return { status: 200, body: expired(id), ...(row ? { runId: row.run_id } : {}) };
-      // A session goes on with the version it started on, whatever this call's path or headers say.
-      let sessionAgent = loaded;
-      if (row.version !== loaded.version) {
-        const reloaded = await runner.debugAccess({ ...call, version: row.version ?? undefined });
-        if ('status' in reloaded) return { status: 200, body: expired(id) };
-        sessionAgent = reloaded;
-      }
-      return step(sessionAgent, row, call, inject);
-    }
+    if (id) return step(loaded, id, call, inject);
     const started = await start(loaded, call, { prefix: inject ? 'inj' : 'dbg', ...(inject ? { inject } : {}) });
     if ('status' in started) return started;
     if (call.includeNewState) started.answer.newState = readOf(started.row);

@@ -32,20 +32,20 @@ export function createDebuggerStore(db: Kysely<Database>) {
     findSession: (id: string): Promise<SessionRow | undefined> => db.selectFrom('debug_sessions').selectAll().where('id', '=', id).executeTakeFirst(),
 
     /**
-     * Claim an open, unexpired session for one step until `busyUntil` (ms); false when it is closed,
-     * expired, unknown, or another step holds it.
+     * Claim the open, unexpired session `id` of `agentId` for one step until `busyUntil` (ms): the row,
+     * or undefined when it is closed, expired, unknown, another agent's, or another step holds it.
      */
-    async claimSession(id: string, now: number, busyUntil: number): Promise<boolean> {
-      const r = await db
+    claimSession: (id: string, agentId: string, now: number, busyUntil: number): Promise<SessionRow | undefined> =>
+      db
         .updateTable('debug_sessions')
         .set({ busy_until: busyUntil })
         .where('id', '=', id)
+        .where('agent_id', '=', agentId)
         .where('status', '=', 'open')
         .where('expires_at', '>', now)
         .where((eb) => eb.or([eb('busy_until', 'is', null), eb('busy_until', '<', now)]))
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    },
+        .returningAll()
+        .executeTakeFirst(),
 
     /** Write a step's result and release the claim; false when the session was closed meanwhile (a stop). */
     async saveStep(id: string, update: SessionUpdate): Promise<boolean> {
