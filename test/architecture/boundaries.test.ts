@@ -18,6 +18,7 @@ const SERVICES: Record<string, string> = {
   'src/rooms/service.ts': 'RoomsService',
   'src/runtime/service.ts': 'RuntimeService',
   'src/matrix/service.ts': 'MatrixService',
+  'src/debugger/service.ts': 'DebuggerService',
 };
 /** Packages whose types must not appear in a service API. */
 const STORE_PACKAGES = /node_modules\/(kysely|pg|better-sqlite3|@types\/pg|@types\/better-sqlite3)\//;
