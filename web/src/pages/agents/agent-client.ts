@@ -4,7 +4,8 @@
  * through the shared {@link api}; the two calls it cannot make are here: the import, whose body is the
  * `.smyth` text exactly as the file holds it (the server stores it byte for byte), and a skill run,
  * whose answer may be plain text and whose `x-run-id` header names the recorded run. Both send the
- * session cookie and the CSRF token from `/api/auth/whoami`.
+ * session cookie and the CSRF token from `/api/auth/whoami`; so do the debugger's calls
+ * (debug-client.ts), through {@link sendSkill} and {@link sendWithCsrf}.
  */
 import { api, ApiError } from '../../api.ts';
 
@@ -18,6 +19,7 @@ export interface AgentMeta {
   owner_id: string;
   skill_access: SkillAccess;
   skill_key_name: string | null;
+  /** Live debug: plain calls of the draft's skills are held as debug sessions (debug-client.ts). */
   debug_enabled: boolean;
   /** ISO 8601. */
   created_at: string;
@@ -87,6 +89,8 @@ export interface AgentRun {
   error: string | null;
   http_status: number | null;
   steps: number;
+  /** The debug session (`dbg-…`, `inj-…`) the run was stepped in; null or absent: a plain call. */
+  debug_session_id?: string | null;
   started_at: string;
   ended_at: string | null;
   duration_ms: number | null;
@@ -130,6 +134,8 @@ export interface SkillAnswer {
   runId: string | null;
 }
 
+const enc = encodeURIComponent;
+
 let csrf: Promise<string | undefined> | undefined;
 /** The session's CSRF token (asked once per page load; a 403 asks again). */
 function csrfToken(fresh = false): Promise<string | undefined> {
@@ -137,11 +143,14 @@ function csrfToken(fresh = false): Promise<string | undefined> {
   return csrf;
 }
 
-/** A same-origin fetch with the cookie and the CSRF token; one retry with a fresh token on a 403. */
-async function send(method: string, path: string, body: string | undefined): Promise<Response> {
+/**
+ * A same-origin fetch with the cookie, the CSRF token and `extra` headers; one retry with a fresh
+ * token on a 403 (a 403 is the CSRF check refusing before anything ran, so the retry cannot repeat work).
+ */
+async function send(method: string, path: string, body: string | undefined, extra: Record<string, string> = {}): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const token = await csrfToken(attempt > 0);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
     if (token) headers['x-csrf-token'] = token;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body } : {}) }).catch(() => {
@@ -150,6 +159,53 @@ async function send(method: string, path: string, body: string | undefined): Pro
     if (response.status === 403 && attempt === 0) continue;
     return response;
   }
+}
+
+/** A skill's answer read: JSON when it says so (and is), text otherwise, with the run it names. */
+async function answerOf(response: Response): Promise<SkillAnswer> {
+  const text = await response.text();
+  let parsed: unknown = text;
+  if ((response.headers.get('content-type') ?? '').includes('json')) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // A body that says JSON but is not: shown as the text it is.
+    }
+  }
+  return { status: response.status, body: parsed, runId: response.headers.get('x-run-id') };
+}
+
+/**
+ * Any same-origin call as the signed-in user with the CSRF token, whatever the method (the debugger's
+ * routes want it on GET too), its answer read as {@link answerOf} does.
+ */
+export async function sendWithCsrf(method: string, path: string, headers: Record<string, string> = {}): Promise<SkillAnswer> {
+  return answerOf(await send(method, path, undefined, headers));
+}
+
+/** What a skill call needs of the skill: its endpoint and method. */
+export type SkillRoute = Pick<AgentSkill, 'endpoint' | 'method'>;
+
+/**
+ * A call of `skill` on agent `id` at `/agents/<id>/api/<endpoint>` as the signed-in owner: the inputs
+ * as the query on GET, the body as JSON otherwise (an array too: the debugger's injections), with
+ * `headers` added (the debugger's `X-DEBUG-*`, `X-MONITOR-ID`) and `query` appended to the path.
+ * @throws ApiError when the server cannot be reached; any HTTP status is an answer.
+ */
+export async function sendSkill(
+  id: string,
+  skill: SkillRoute,
+  options: { method?: 'GET' | 'POST'; inputs?: Record<string, unknown>; body?: unknown; headers?: Record<string, string>; query?: Record<string, string> } = {},
+): Promise<SkillAnswer> {
+  const method = options.method ?? skill.method;
+  const query = new URLSearchParams();
+  let body: string | undefined;
+  if (method === 'GET') {
+    for (const [k, v] of Object.entries(options.inputs ?? {})) query.set(k, typeof v === 'string' ? v : JSON.stringify(v));
+  } else if (options.body !== undefined || options.inputs !== undefined) body = JSON.stringify(options.body ?? options.inputs);
+  for (const [k, v] of Object.entries(options.query ?? {})) query.set(k, v);
+  const path = `/agents/${enc(id)}/api/${enc(skill.endpoint)}${[...query].length ? `?${query}` : ''}`;
+  return answerOf(await send(method, path, body, options.headers));
 }
 
 const sentence = (text: string) => {
@@ -161,8 +217,6 @@ const sentence = (text: string) => {
 export function errorText(e: unknown, fallback: string): string {
   return e instanceof ApiError ? e.message : fallback;
 }
-
-const enc = encodeURIComponent;
 
 /** The agent endpoints the pages use. */
 export const agents = {
@@ -199,24 +253,8 @@ export const agents = {
   },
 
   /** Call a skill as its owner: GET with the inputs as query, POST with them as JSON. */
-  async runSkill(id: string, skill: AgentSkill, inputs: Record<string, unknown>): Promise<SkillAnswer> {
-    let path = `/agents/${enc(id)}/api/${enc(skill.endpoint)}`;
-    let body: string | undefined;
-    if (skill.method === 'GET') {
-      const query = new URLSearchParams();
-      for (const [k, v] of Object.entries(inputs)) query.set(k, typeof v === 'string' ? v : JSON.stringify(v));
-      if ([...query].length) path += `?${query}`;
-    } else body = JSON.stringify(inputs);
-    const response = await send(skill.method, path, body);
-    const text = await response.text();
-    let parsed: unknown = text;
-    if ((response.headers.get('content-type') ?? '').includes('json')) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // A body that says JSON but is not: shown as the text it is.
-      }
-    }
-    return { status: response.status, body: parsed, runId: response.headers.get('x-run-id') };
-  },
+  runSkill: (id: string, skill: AgentSkill, inputs: Record<string, unknown>): Promise<SkillAnswer> => sendSkill(id, skill, { inputs }),
+
+  /** Switch live debug on or off (the owner): plain calls of the draft are then held as sessions. */
+  setDebugEnabled: async (id: string, on: boolean): Promise<Agent> => (await api<{ agent: Agent }>('PATCH', `/api/agents/${enc(id)}`, { debug_enabled: on })).agent,
 };

@@ -1,12 +1,19 @@
 /**
  * `/agents/:agentId`: one agent — its skills each with a Run form, the graph of its components
  * (from the draft's `.smyth` text, `GET /api/agents/:id/export`), its import warnings and versions,
- * Deploy (the draft as the next version), Export (download) and Delete, then its runs and the trace
- * of the one opened. A run from a form reloads the list and opens that run's trace.
+ * Deploy (the draft as the next version), Export (download) and Delete, the step debugger (its
+ * controls, the graph with its marks, the component inspector and live log: debug-*.tsx), then its
+ * runs and the trace of the one opened. A run from a form, or a debug session that ended, reloads the
+ * list and opens that run's trace.
  */
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { agents, errorText, type Agent } from './agent-client.ts';
+import { DebugInspector } from './debug-inspector.tsx';
+import { activeIds } from './debug-model.ts';
+import { DebugControls } from './debug-panel.tsx';
+import { useDebugger } from './debug-session.ts';
+import { graphOf, type DebugMarks } from './graph-model.ts';
 import { ProblemList } from './problem-list.tsx';
 import { RunList } from './run-list.tsx';
 import { RunTrace } from './run-trace.tsx';
@@ -32,8 +39,6 @@ export function AgentView() {
   const [document, setDocument] = useState<unknown>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
-  const [refresh, setRefresh] = useState(0);
-  const [openRun, setOpenRun] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -57,11 +62,6 @@ export function AgentView() {
     }
   }
 
-  const ran = useCallback((runId: string | null) => {
-    setRefresh((n) => n + 1);
-    if (runId) setOpenRun(runId);
-  }, []);
-
   if (!agent) {
     return (
       <section aria-labelledby="agent-title">
@@ -79,6 +79,53 @@ export function AgentView() {
       </section>
     );
   }
+
+  return (
+    <AgentBody
+      key={agent.id}
+      agent={agent}
+      document={document}
+      error={error}
+      status={status}
+      change={change}
+      onError={setError}
+      onLiveSwitched={(on) => setAgent((a) => a && { ...a, debug_enabled: on })}
+      onDeleted={() => navigate('/agents')}
+    />
+  );
+}
+
+/** A loaded agent's page; `change` runs an action and reloads the agent. */
+function AgentBody({
+  agent,
+  document,
+  error,
+  status,
+  change,
+  onError,
+  onLiveSwitched,
+  onDeleted,
+}: {
+  agent: Agent;
+  document: unknown;
+  error: string | null;
+  status: string | null;
+  change: (what: () => Promise<string>, fallback: string) => Promise<void>;
+  onError: (message: string) => void;
+  onLiveSwitched: (on: boolean) => void;
+  onDeleted: () => void;
+}) {
+  const [refresh, setRefresh] = useState(0);
+  const [openRun, setOpenRun] = useState<string | null>(null);
+
+  const ran = useCallback((runId: string | null) => {
+    setRefresh((n) => n + 1);
+    if (runId) setOpenRun(runId);
+  }, []);
+
+  const dbg = useDebugger(agent, ran);
+  const nodes = useMemo(() => graphOf(document).nodes, [document]);
+  const marks = useMemo<DebugMarks>(() => ({ active: new Set(activeIds(dbg.model)), ran: new Set(dbg.model.ran), selected: dbg.selected }), [dbg.model, dbg.selected]);
 
   return (
     <section aria-labelledby="agent-title">
@@ -103,10 +150,7 @@ export function AgentView() {
           className="secondary"
           onClick={() => {
             if (!window.confirm(`Delete ${agent.name} with its versions, keys and runs?`)) return;
-            void agents.remove(agent.id).then(
-              () => navigate('/agents'),
-              (e: unknown) => setError(errorText(e, 'Could not delete the agent.')),
-            );
+            void agents.remove(agent.id).then(onDeleted, (e: unknown) => onError(errorText(e, 'Could not delete the agent.')));
           }}
         >
           Delete agent
@@ -140,14 +184,18 @@ export function AgentView() {
         </article>
       ))}
 
+      <h2 id="debugger-title">Debugger</h2>
+      <DebugControls agent={agent} dbg={dbg} onLiveSwitched={onLiveSwitched} />
+
       <h2>Graph</h2>
       {document === undefined ? (
         <p className="notice">The agent&apos;s document could not be read as JSON.</p>
       ) : (
         <Suspense fallback={<p role="status">Loading the graph…</p>}>
-          <AgentGraph key={agent.updated_at} document={document} />
+          <AgentGraph key={agent.updated_at} document={document} marks={marks} onSelect={dbg.select} />
         </Suspense>
       )}
+      <DebugInspector dbg={dbg} nodes={nodes} />
 
       <RunList agentId={agent.id} refresh={refresh} open={openRun} onOpen={setOpenRun} />
       {openRun && <RunTrace agentId={agent.id} runId={openRun} />}

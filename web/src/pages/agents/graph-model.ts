@@ -97,3 +97,35 @@ export function graphOf(document: unknown): { nodes: ComponentNode[]; edges: Edg
     });
   return { nodes, edges };
 }
+
+/**
+ * What the step debugger marks on the graph (debug-session.ts): components active in the session's
+ * current state (they run in the next wave), those that ran in the last step, the one selected.
+ */
+export interface DebugMarks {
+  active: ReadonlySet<string>;
+  ran: ReadonlySet<string>;
+  selected: string | null;
+}
+
+/** No marks: no session. */
+export const NO_MARKS: DebugMarks = { active: new Set(), ran: new Set(), selected: null };
+
+/**
+ * Component `id`'s marks: classes for its box (`dbg-active`, `dbg-ran`, `dbg-selected`) and the words
+ * shown on it, so the marks do not rest on colour alone (`next` for active, `ran`).
+ */
+export function marksOf(id: string, marks: DebugMarks): { classes: string[]; words: string[] } {
+  const classes: string[] = [];
+  const words: string[] = [];
+  if (marks.active.has(id)) {
+    classes.push('dbg-active');
+    words.push('next');
+  }
+  if (marks.ran.has(id)) {
+    classes.push('dbg-ran');
+    words.push('ran');
+  }
+  if (marks.selected === id) classes.push('dbg-selected');
+  return { classes, words };
+}

@@ -1,7 +1,7 @@
 /**
  * The agent's recent runs (`GET /api/agents/:id/runs`, newest first): skill, status, when, how long,
- * and a button opening each run's trace. `refresh` changes when a run from the page ended, so the
- * list reloads then (not on a timer).
+ * and a button opening each run's trace; a run stepped in the debugger names its debug session.
+ * `refresh` changes when a run from the page ended, so the list reloads then (not on a timer).
  */
 import { useCallback, useEffect, useState } from 'react';
 import { agents, errorText, type AgentRun } from './agent-client.ts';
@@ -61,6 +61,11 @@ export function RunList({ agentId, refresh, open, onOpen }: { agentId: string; r
               <tr key={r.id} aria-current={r.id === open ? 'true' : undefined}>
                 <td>
                   <code>{r.id}</code>
+                  {r.debug_session_id && (
+                    <div className="muted" aria-label={`Debug session of run ${r.id}`}>
+                      debug <code>{r.debug_session_id}</code>
+                    </div>
+                  )}
                 </td>
                 <td>
                   <code>
