@@ -4,7 +4,7 @@
  * input and output, prefilled with the last values known, sent as `X-DEBUG-INJ` to run the next wave
  * from it — then the session's final result once it ends, and the live log of the agent's monitor.
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Debugger } from './debug-session.ts';
 import { formText, type ComponentDebug } from './debug-model.ts';
 import type { ComponentNode } from './graph-model.ts';
@@ -54,6 +54,13 @@ export function DebugInspector({ dbg, nodes }: { dbg: Debugger; nodes: Component
   const { model, selected, monitor } = dbg;
   const node = nodes.find((n) => n.id === selected);
   const known = selected ? model.components[selected] : undefined;
+  const log = useRef<HTMLOListElement>(null);
+  // The log follows its newest line, unless the reader scrolled up to read an older one.
+  const following = useRef(true);
+  useEffect(() => {
+    const list = log.current;
+    if (list && following.current) list.scrollTop = list.scrollHeight;
+  }, [monitor.lines]);
   const marks = selected ? [known?.active && 'runs next', model.ran.includes(selected) && 'ran in the last step', known?.status && `status ${known.status}`].filter(Boolean) : [];
 
   return (
@@ -139,7 +146,15 @@ export function DebugInspector({ dbg, nodes }: { dbg: Debugger; nodes: Component
         {monitor.lines.length === 0 ? (
           <p className="muted">No events yet.</p>
         ) : (
-          <ol className="debug-log" aria-label="Live log">
+          <ol
+            className="debug-log"
+            aria-label="Live log"
+            ref={log}
+            onScroll={(e) => {
+              const list = e.currentTarget;
+              following.current = list.scrollHeight - list.scrollTop - list.clientHeight < 24;
+            }}
+          >
             {monitor.lines.map((l) => (
               <li key={l.key} data-kind={l.kind} data-source={l.source} {...(l.componentId ? { 'data-component': l.componentId } : {})}>
                 {l.text}
