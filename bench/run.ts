@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each against its ceiling, peer or target measured in the same
  * run, printed as Markdown for docs/PERFORMANCE.md. Arguments pick benches by name
- * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`, `matrix-wakeup`, `matrix-send`, `queue`, `bot-runner`, `agents`, `agents-http`); none runs all.
+ * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`, `matrix-wakeup`, `matrix-send`, `queue`, `bot-runner`, `agents`, `agents-http`, `debugger`); none runs all.
  */
 import { machine } from './lib.ts';
 import { benchPlatform } from './platform.ts';
@@ -15,6 +15,7 @@ import { benchQueue } from './queue.ts';
 import { benchBotRunner } from './bot-runner.ts';
 import { benchAgents } from './agents.ts';
 import { benchAgentsHttp } from './agents-http.ts';
+import { benchDebugger } from './debugger.ts';
 
 const pick = process.argv.slice(2);
 const want = (name: string) => pick.length === 0 || pick.includes(name);
@@ -149,4 +150,14 @@ if (want('agents-http')) {
   const sre = r.rows[2];
   if (sre) console.log(`Orrery over HTTP: ${f(orrery.rps / sre.rps, 0)}× SmythOS's engine's runs/s, p50 ${f(sre.p50 / Math.max(orrery.p50, 1), 0)}× lower`);
   console.log(`target ≥ 2,000 runs/s over HTTP: ${verdict(orrery.rps >= 2000 && orrery.errors + orrery.non2xx === 0)}\n`);
+}
+if (want('debugger')) {
+  const r = await benchDebugger();
+  console.log(`## Debugger: a step's round trip against plain calls; monitor overhead (${r.database}, one client at a time)\n`);
+  console.log('| variant | calls | p50 ms | p99 ms |\n|---|---:|---:|---:|');
+  for (const row of r.steps) console.log(`| ${row.name} | ${row.calls} | ${f(row.p50, 2)} | ${f(row.p99, 2)} |`);
+  console.log(`\nstep p50 ÷ plain one-wave p50 = ${f(r.stepRatio, 2)} (target ≤ 2): ${verdict(r.stepRatio <= 2)}\n`);
+  console.log('| monitors attached | calls | p50 ms | p99 ms | component events a monitor read / expected |\n|---:|---:|---:|---:|---:|');
+  for (const row of r.monitors) console.log(`| ${row.monitors} | ${row.calls} | ${f(row.p50, 2)} | ${f(row.p99, 2)} | ${row.eventsPerMonitor} / ${row.eventsExpected} |`);
+  console.log(`\n10 monitors add ${f(r.monitorOverhead * 100, 1)} % at p50 (target ≤ 20 %): ${verdict(r.monitorOverhead <= 0.2)}\n`);
 }

@@ -115,6 +115,15 @@ describe('debug protocol', () => {
     assert.equal(own.result.Hash, HASH);
   });
 
+  test('an injected input replaces the inputs a component already gathered (it does not merge into arrays)', async () => {
+    const id = (await start()).body.dbgSession as string;
+    await stepOf(id); // C1 ran: C2 holds its input
+    const res = await call({ 'x-debug-inj': id }, [{ id: 'C2', ctx: { active: true, input: { Data: '68656c6c6f' } } }]);
+    const [, own] = res.body.state as [unknown, { id: string; result: Record<string, unknown> }];
+    assert.equal(own.id, 'C2');
+    assert.equal(own.result.Output, 'hello', 'decoded from the injected value alone');
+  });
+
   test('a bad injection body is a 400 naming the shape; nothing is created', async () => {
     for (const body of [{ id: 'C3' }, [{ id: 3, ctx: {} }], [{ id: 'C3', ctx: { output: 'x' } }]]) {
       const res = await call({ 'x-debug-inj': '' }, body);

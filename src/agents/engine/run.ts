@@ -482,7 +482,12 @@ export class AgentRun implements RunHandle {
       const state = this.states.get(e.id)!;
       state.active = e.ctx.active ?? true;
       state.status = e.ctx.status ?? '';
-      if (e.ctx.input) state.input = e.ctx.input;
+      // An injected input replaces what the component had gathered (SmythOS merges it in, so values
+      // it already held would become arrays): "run it on this input" means this input.
+      if (e.ctx.input) {
+        state.input = e.ctx.input;
+        state.runtimeData = { ...state.runtimeData, input: {} };
+      }
       out.push(component);
     }
     return out;
