@@ -21,6 +21,7 @@ import { queueAdminRoutes } from './queue/admin-routes.ts';
 import { agentsRoutes } from './agents/routes.ts';
 import { agentRunnerRoutes } from './agents/runner-routes.ts';
 import { debuggerRoutes } from './debugger/routes.ts';
+import { monitorRoutes } from './debugger/monitor-routes.ts';
 import { createServices, type Services } from './services.ts';
 import { errorsPlugin } from './server/errors.ts';
 import { correlationIdOf, requestContextPlugin } from './server/request-context.ts';
@@ -145,6 +146,7 @@ function moduleList(config: Config, clock: Clock): OrreryModule[] {
       modes: ['debugger'],
       register: async (app, s) => {
         await app.register(debuggerRoutes, { debugger: s.debugger });
+        await app.register(monitorRoutes, { monitors: s.monitors, canDebug: (agentId, caller) => s.debugger.canDebug(agentId, caller) });
       },
     },
     {

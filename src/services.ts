@@ -33,6 +33,8 @@ import { createQueuedAsyncBranches } from './agents/async-jobs.ts';
 import { createModelRouter } from './llm/models.ts';
 import { createDebuggerStore } from './debugger/store.ts';
 import { createDebuggerService, type DebuggerService } from './debugger/service.ts';
+import { createMonitorStore } from './debugger/monitor-store.ts';
+import { createMonitorHub, type MonitorStreams } from './debugger/monitor.ts';
 
 /** The services every module may call. */
 export interface Services {
@@ -47,6 +49,8 @@ export interface Services {
   agentRunner: AgentRunner;
   /** Debug sessions, live debug (src/debugger). */
   debugger: DebuggerService;
+  /** The debugger's monitor streams (src/debugger/monitor.ts). */
+  monitors: MonitorStreams;
 }
 
 /** Where the services report problems that are not any caller's (e.g. the event bus reconnecting). */
@@ -169,9 +173,11 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
     runTimeoutMs: config.agents.runTimeoutMs,
   });
 
+  const monitors = createMonitorHub({ store: createMonitorStore(store.db, store.dialect), bus: eventBus.bus, clock, log });
   const debuggerService = createDebuggerService({
     store: createDebuggerStore(store.db),
     runner: agentRunner,
+    monitors,
     bus: eventBus.bus,
     clock,
     options: { ...config.debugger, stepTimeoutMs: config.agents.runTimeoutMs },
@@ -184,12 +190,13 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
   accounts.onCredentialsRevoked((userId) => rooms.announceCredentialsRevoked(userId));
 
   return {
-    services: { accounts, rooms, runtime, matrix, queue, bots, agents, agentRunner, debugger: debuggerService },
+    services: { accounts, rooms, runtime, matrix, queue, bots, agents, agentRunner, debugger: debuggerService, monitors },
     checks: eventBus.health ? { event_bus: eventBus.health } : {},
     async close() {
       await queue.stop();
       // Runs are written after their answers: the last ones land before the store closes.
       await agents.flushRuns();
+      await monitors.close();
       await eventBus.close();
     },
   };

@@ -40,6 +40,8 @@ export interface SseOptions {
   maxBacklogBytes: number;
   /** Called once when the stream ends, for whatever reason (reader left, cut off, ended by us). */
   onClose(): void;
+  /** Comment frames every this many ms once live (default {@link SSE_KEEP_ALIVE_MS}). */
+  keepAliveMs?: number;
 }
 
 /** An open (or about to open) event stream. */
@@ -88,6 +90,9 @@ export function createSseStream(request: FastifyRequest, reply: FastifyReply, op
     options.onClose();
   };
   socket.once('close', close);
+  // The reader may have left while the route was still getting ready: its 'close' has fired already,
+  // and would never fire again (a keep-alive timer started later would run forever).
+  if (socket.destroyed) process.nextTick(close);
 
   const start = () => {
     started = true;
@@ -120,7 +125,7 @@ export function createSseStream(request: FastifyRequest, reply: FastifyReply, op
       if (!open) return;
       live = true;
       if (!started) start();
-      keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), SSE_KEEP_ALIVE_MS);
+      keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), options.keepAliveMs ?? SSE_KEEP_ALIVE_MS);
     },
     end() {
       if (!open) return;

@@ -13,6 +13,7 @@ import * as m000006 from './migrations/000006-queue.ts';
 import * as m000007 from './migrations/000007-bots.ts';
 import * as m000008 from './migrations/000008-agents.ts';
 import * as m000009 from './migrations/000009-debugger.ts';
+import * as m000010 from './migrations/000010-debugger-monitor.ts';
 
 /** Every migration in order; append, never edit. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '000007-bots': m000007,
   '000008-agents': m000008,
   '000009-debugger': m000009,
+  '000010-debugger-monitor': m000010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

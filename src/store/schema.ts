@@ -289,4 +289,9 @@ export interface Database {
     updated_at: number;
     expires_at: number;
   };
+  // debugger monitor tables (000010-debugger-monitor)
+  /** `debug_monitors` (debugger): monitor streams opened on agents; `start_id` the event id a new stream starts after; times ms. */
+  debug_monitors: { id: string; agent_id: string; user_id: string; start_id: number; created_at: number; expires_at: number };
+  /** `debug_monitor_events` (debugger): chunks of events for monitors; `monitor_ids` `,a,b,`; `events` two lines each (SSE event, data line); `created_at` ms. */
+  debug_monitor_events: { id: Generated<number>; agent_id: string; monitor_ids: string; events: string; created_at: number };
 }

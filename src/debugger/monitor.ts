@@ -1,0 +1,520 @@
+/**
+ * The monitor streams (issue 11 item 4; research/smythos.md §6.7): a user opens a monitor on an agent
+ * (`GET /agent/:agentId/monitor`), runs that name it in `X-MONITOR-ID` report their calls to it, and
+ * its streams receive them as SSE frames. SmythOS writes to the one socket in its own process; here
+ * every event is stored and announced on the event bus, so
+ * - a stream held by any instance receives the events of a run on any other (`monitor` notifications,
+ *   carried across instances by the PostgreSQL bus), and
+ * - a stream resumes where it left off: every frame's SSE id is `<monitorId>:<event id>`, so a
+ *   reconnecting `EventSource` sends back, in `Last-Event-ID`, both the monitor and the position.
+ *
+ * Costs: a run without a monitor never reaches this file. A watched run's events are serialized as it
+ * makes them (the engine keeps mutating inputs and outputs) and buffered; every {@link MONITOR_FLUSH_MS}
+ * the buffer is written as one transaction holding one row (a chunk) per agent and set of monitors,
+ * however many events and monitors, and announced with one notification. On each instance one read
+ * per agent serves all its streams there. Within one chunk events keep their order; runs naming
+ * different sets of monitors in the same few milliseconds may reach a stream one run after the other.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { toRecordJson } from '../agents/run-recorder.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
+import type { BusNotification, EventBus } from '../rooms/event-bus.ts';
+import type { MonitorChunkRow, MonitorStore, NewMonitorChunkRow } from './monitor-store.ts';
+import type { MonitorHub, RunMonitor } from './types.ts';
+
+/** A stream closes after this long without an event (ms; research §6.7: 1 h); heartbeats do not count. */
+export const MONITOR_IDLE_CLOSE_MS = 60 * 60_000;
+/** A monitor stays open this long after its last stream was connected (ms); then runs naming it report nothing. */
+export const MONITOR_TTL_MS = 60 * 60_000;
+/** Events are kept this long for streams that resume (ms). */
+export const MONITOR_EVENT_RETENTION_MS = 60 * 60_000;
+/** How long a reported event may wait for others to share its write, ms. */
+export const MONITOR_FLUSH_MS = 10;
+/** Most monitor ids one run reports to (the rest of `X-MONITOR-ID` is ignored). */
+export const MAX_MONITORS_PER_RUN = 16;
+/**
+ * Most events in one chunk. An event's position (its stream's resume point) is `chunk id × CHUNK_EVENTS
+ * + its index`: one number per event, ordered, from one row id.
+ */
+const CHUNK_EVENTS = 1024;
+/** Buffered events that make a batch write at once, without waiting for {@link MONITOR_FLUSH_MS}. */
+const BATCH_EVENTS = 4096;
+/** Chunks per read. */
+const READ_CHUNKS = 100;
+/** Pruning runs at most this often, ms. */
+const PRUNE_EVERY_MS = 60_000;
+/** Connected streams keep their monitors open by touching them this often, ms. */
+const TOUCH_EVERY_MS = 5 * 60_000;
+/** An id that named no open monitor is not looked up again for this long, ms. */
+const UNKNOWN_ID_CACHE_MS = 5_000;
+/** Entries of the id → agent cache before it is emptied. */
+const MAX_CACHED_IDS = 10_000;
+/** Monitor ids per bus notification (payloads stay far below PostgreSQL's 8000 bytes). */
+const IDS_PER_NOTIFICATION = 100;
+/** After a failed read a group tries again after this long, ms. */
+const READ_RETRY_MS = 1_000;
+
+const MONITOR_ID = /^mon-[A-Za-z0-9_-]{22}$/;
+const EVENT_ID = /^(mon-[A-Za-z0-9_-]{22}):(\d{1,16})$/;
+
+/** A fresh monitor id: `mon-` and 128 random bits, base64url (unguessable: the id is what a run names). */
+export function newMonitorId(): string {
+  return `mon-${randomBytes(16).toString('base64url')}`;
+}
+
+/** Whether `id` has the shape of a monitor id. */
+export function isMonitorId(id: string): boolean {
+  return MONITOR_ID.test(id);
+}
+
+/** `<monitorId>:<position>` (an SSE `id:` of a monitor stream) → its parts, or undefined. */
+export function parseMonitorEventId(text: string): { monitorId: string; after: number } | undefined {
+  const match = EVENT_ID.exec(text.trim());
+  const after = Number(match?.[2]);
+  return match && Number.isSafeInteger(after) ? { monitorId: match[1]!, after } : undefined;
+}
+
+/** The last position of chunk `id` (a cursor there has seen the whole chunk). */
+const endOf = (id: number) => id * CHUNK_EVENTS + CHUNK_EVENTS - 1;
+/** The first chunk that may hold a position after `cursor`. */
+const chunkAfter = (cursor: number) => Math.floor((cursor + 1) / CHUNK_EVENTS);
+
+/** A streamed model's text as the `llm/passthrough/*` data line carries it: line breaks as `\n` (research §6.7). */
+export function escapeTokenText(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, '\\n').replaceAll('\u0000', '\uFFFD');
+}
+
+/** The first frame of a stream: `event: init`, `data: <monitorId>`, with an id that resumes the monitor at `after`. */
+export function initFrame(monitor: { monitorId: string; after: number }): Buffer {
+  return Buffer.from(`id: ${monitor.monitorId}:${monitor.after}\nevent: init\ndata: ${monitor.monitorId}\n\n`);
+}
+
+/** A chunk's events: its text split once, two lines (SSE event name, data line) per event. */
+const chunkLines = new WeakMap<MonitorChunkRow, string[]>();
+function linesOf(row: MonitorChunkRow): string[] {
+  let lines = chunkLines.get(row);
+  if (!lines) chunkLines.set(row, (lines = row.events.split('\n')));
+  return lines;
+}
+
+/** Write the events of `row` after `cursor` to a stream of `monitorId`; returns the new cursor (the chunk's end). */
+function sendChunk(sink: MonitorSink, monitorId: string, row: MonitorChunkRow, cursor: number): number {
+  const lines = linesOf(row);
+  const base = row.id * CHUNK_EVENTS;
+  for (let i = Math.max(0, cursor + 1 - base) * 2; i + 1 < lines.length; i += 2) {
+    sink.write(Buffer.from(`id: ${monitorId}:${base + i / 2}\nevent: ${lines[i]}\ndata: ${lines[i + 1]}\n\n`));
+  }
+  return Math.max(cursor, endOf(row.id));
+}
+
+/** A monitor a stream is about to follow: which, and the event id it starts after. */
+export interface OpenedMonitor {
+  monitorId: string;
+  agentId: string;
+  after: number;
+  /** True when an existing monitor was resumed, false when a new one was opened. */
+  resumed: boolean;
+}
+
+/** Where a stream's frames go (the route's SSE writer). */
+export interface MonitorSink {
+  write(frame: Buffer): void;
+  /** Resolves when the reader has taken most of what was written (pacing of a resumed stream's backlog). */
+  ready(): Promise<void>;
+  /** False once the stream has ended. */
+  isOpen(): boolean;
+}
+
+/** A stream following a monitor; `close` when it ends. */
+export interface MonitorSubscription {
+  close(): void;
+}
+
+/** The hub as the routes and the runner use it: {@link MonitorHub} plus the streams' side. */
+export interface MonitorStreams extends MonitorHub {
+  /**
+   * The {@link RunMonitor} of a run of `agentId` naming `ids` (`X-MONITOR-ID`), or undefined when
+   * none is an open monitor of that agent. `agentName` goes into the `agent` events.
+   */
+  observe(agentId: string, ids: string[], options?: { agentName?: string }): Promise<RunMonitor | undefined>;
+  /**
+   * Open a monitor on `agentId` for `userId`, or resume `resume.monitorId` when it is an open monitor
+   * of that agent (after `resume.after`, default: from its start). An unknown, expired or other
+   * agent's monitor is not resumed: a new one is opened (the stream's init frame names it).
+   */
+  open(request: { agentId: string; userId: string; resume?: { monitorId: string; after?: number | undefined } | undefined }): Promise<OpenedMonitor>;
+  /** Send `monitor`'s stored events after its position to `sink`, then follow it live until `close`. */
+  subscribe(monitor: OpenedMonitor, sink: MonitorSink): Promise<MonitorSubscription>;
+  /** Resolves once every event reported so far is stored and announced. */
+  flush(): Promise<void>;
+  /** Flush, and stop following the bus (shutdown; streams are ended by their routes). */
+  close(): Promise<void>;
+}
+
+/** What {@link createMonitorHub} needs. */
+export interface MonitorHubDeps {
+  store: MonitorStore;
+  /** Announces stored events to every instance's streams. */
+  bus: EventBus;
+  clock?: Clock;
+  /** Where failed writes and reads are reported (the events of a failed write are lost). */
+  log?: { warn(object: Record<string, unknown>, message: string): void };
+  /** Default {@link MONITOR_FLUSH_MS}. */
+  flushAfterMs?: number;
+  /** Default {@link MONITOR_TTL_MS}. */
+  ttlMs?: number;
+  /** Default {@link MONITOR_EVENT_RETENTION_MS}. */
+  retentionMs?: number;
+}
+
+/** One stream on this instance. */
+interface LocalStream {
+  monitorId: string;
+  agentId: string;
+  cursor: number;
+  sink: MonitorSink;
+  /** Set once the backlog is out and the stream follows live. */
+  group: AgentGroup | undefined;
+}
+
+/** This instance's streams of one agent: one read serves them all. */
+interface AgentGroup {
+  agentId: string;
+  streams: Set<LocalStream>;
+  reading: boolean;
+  dirty: boolean;
+}
+
+/** Build the hub. */
+export function createMonitorHub(deps: MonitorHubDeps): MonitorStreams {
+  const { store, bus } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? { warn: () => undefined };
+  const flushAfterMs = deps.flushAfterMs ?? MONITOR_FLUSH_MS;
+  const ttlMs = deps.ttlMs ?? MONITOR_TTL_MS;
+  const retentionMs = deps.retentionMs ?? MONITOR_EVENT_RETENTION_MS;
+
+  /** Monitor id → its agent (null: no open monitor) and until when that answer holds (ms). */
+  const known = new Map<string, { agentId: string | null; until: number }>();
+  const remember = (id: string, agentId: string | null, until: number) => {
+    if (known.size >= MAX_CACHED_IDS) known.clear();
+    known.set(id, { agentId, until });
+  };
+
+  // ---- the runs' side: buffer, write in chunks, announce ----
+  /** Open chunks by `agent_id monitor_ids`, in the order they were started. */
+  let open = new Map<string, { row: NewMonitorChunkRow; lines: string[] }>();
+  let sealed: NewMonitorChunkRow[] = [];
+  let buffered = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let lastPrune = 0;
+
+  function push(agentId: string, monitorIds: string, event: string, data: string): void {
+    const key = `${agentId} ${monitorIds}`;
+    let chunk = open.get(key);
+    if (!chunk) open.set(key, (chunk = { row: { agent_id: agentId, monitor_ids: monitorIds, events: '', created_at: clock.now() }, lines: [] }));
+    chunk.lines.push(event, data);
+    if (chunk.lines.length >= CHUNK_EVENTS * 2) {
+      open.delete(key);
+      sealed.push(seal(chunk));
+    }
+    if (++buffered >= BATCH_EVENTS) void writeBuffered();
+    else if (!timer) timer = setTimeout(() => void writeBuffered(), flushAfterMs);
+  }
+
+  const seal = (chunk: { row: NewMonitorChunkRow; lines: string[] }): NewMonitorChunkRow => ({ ...chunk.row, events: chunk.lines.join('\n') });
+
+  function writeBuffered(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    const rows = [...sealed, ...[...open.values()].map(seal)];
+    open = new Map();
+    sealed = [];
+    buffered = 0;
+    if (rows.length) {
+      writing = writing.then(async () => {
+        try {
+          announce(rows, await store.insertChunks(rows));
+        } catch (error) {
+          log.warn({ err: error, chunks: rows.length }, 'monitor events could not be written');
+        }
+        await prune();
+      });
+    }
+    return writing;
+  }
+
+  function announce(rows: NewMonitorChunkRow[], lastId: number): void {
+    const ids = new Set<string>();
+    for (const row of rows) for (const id of row.monitor_ids.split(',')) if (id) ids.add(id);
+    const all = [...ids];
+    for (let i = 0; i < all.length; i += IDS_PER_NOTIFICATION) bus.publish({ kind: 'monitor', monitor_ids: all.slice(i, i + IDS_PER_NOTIFICATION), up_to: endOf(lastId) });
+  }
+
+  async function prune(): Promise<void> {
+    const now = clock.now();
+    if (now - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = now;
+    try {
+      await store.prune(now - retentionMs, now);
+    } catch (error) {
+      log.warn({ err: error }, 'monitor events could not be pruned');
+    }
+  }
+
+  /** The open monitors of `agentId` among `ids`, from the cache or one query. */
+  async function openMonitorsOf(agentId: string, ids: string[]): Promise<string[]> {
+    const now = clock.now();
+    const open: string[] = [];
+    const lookup: string[] = [];
+    for (const id of new Set(ids)) {
+      if (open.length + lookup.length >= MAX_MONITORS_PER_RUN) break;
+      const cached = known.get(id);
+      if (cached && cached.until > now) {
+        if (cached.agentId === agentId) open.push(id);
+      } else if (isMonitorId(id)) lookup.push(id);
+    }
+    if (lookup.length) {
+      const found = new Map((await store.findMonitors(lookup)).map((row) => [row.id, row]));
+      for (const id of lookup) {
+        const row = found.get(id);
+        if (row && row.expires_at > now) {
+          remember(id, row.agent_id, row.expires_at);
+          if (row.agent_id === agentId) open.push(id);
+        } else remember(id, null, now + UNKNOWN_ID_CACHE_MS);
+      }
+    }
+    return open;
+  }
+
+  function runMonitor(agentId: string, monitorIds: string[], agentName: string): RunMonitor {
+    const key = `,${monitorIds.join(',')},`;
+    const report = (event: string, data: string) => push(agentId, key, event, data);
+    return {
+      agentStart({ endpointPath, input, startTime }) {
+        const eventId = randomUUID();
+        report('agent', toRecordJson({ eventId, action: 'callStart', endpointPath, id: agentId, name: agentName, startTime, input }));
+        return eventId;
+      },
+      agentStop({ eventId, endpointPath, input, startTime, endTime, result, error }) {
+        const outcome = error !== undefined ? { error } : { result };
+        report('agent', toRecordJson({ eventId, action: 'callStop', endpointPath, id: agentId, name: agentName, startTime, endTime, duration: endTime - startTime, input, ...outcome }));
+      },
+      callStart(e) {
+        report(
+          'component',
+          toRecordJson({ eventId: e.eventId, action: 'callStart', sourceId: e.sourceId, id: e.componentId, name: e.componentName, title: e.title, startTime: e.startedAt, input: e.input }),
+        );
+      },
+      callStop(e) {
+        report(
+          'component',
+          toRecordJson({
+            eventId: e.eventId,
+            action: 'callStop',
+            sourceId: e.sourceId,
+            id: e.componentId,
+            name: e.componentName,
+            title: e.title,
+            startTime: e.startedAt,
+            endTime: e.endedAt,
+            duration: e.endedAt - e.startedAt,
+            input: e.input,
+            output: e.output,
+            logs: e.logs.map(({ level, message }) => ({ level, message })),
+            ...(e.error ? { error: e.error } : {}),
+          }),
+        );
+      },
+      log(e) {
+        report(
+          'component',
+          toRecordJson({
+            eventId: e.eventId,
+            action: 'log',
+            sourceId: e.sourceId,
+            id: e.componentId,
+            name: e.componentName,
+            title: e.title,
+            startTime: e.startedAt,
+            logs: [{ level: e.log.level, message: e.log.message }],
+          }),
+        );
+      },
+      token(e) {
+        report(`llm/passthrough/${e.kind}`, escapeTokenText(e.text));
+      },
+      flush: () => writeBuffered(),
+    };
+  }
+
+  // ---- the streams' side: one read per agent on a notification ----
+  const groups = new Map<string, AgentGroup>();
+  const byMonitor = new Map<string, Set<LocalStream>>();
+  let unsubscribe: (() => void) | undefined;
+  let toucher: NodeJS.Timeout | undefined;
+
+  function onNotification(n: BusNotification): void {
+    if (n.kind === 'resync') {
+      for (const group of groups.values()) wake(group);
+      return;
+    }
+    if (n.kind !== 'monitor') return;
+    for (const id of n.monitor_ids) {
+      for (const stream of byMonitor.get(id) ?? []) if (stream.cursor < n.up_to && stream.group) wake(stream.group);
+    }
+  }
+
+  function wake(group: AgentGroup): void {
+    if (group.reading) {
+      group.dirty = true;
+      return;
+    }
+    group.reading = true;
+    void drain(group).finally(() => {
+      group.reading = false;
+    });
+  }
+
+  /** Read the group's chunks until none is left, giving each stream the events of its monitor past its cursor. */
+  async function drain(group: AgentGroup): Promise<void> {
+    try {
+      do {
+        group.dirty = false;
+        for (;;) {
+          const streams = [...group.streams];
+          if (!streams.length) return;
+          const from = chunkAfter(Math.min(...streams.map((s) => s.cursor)));
+          const rows = await store.readChunks(group.agentId, from, [...new Set(streams.map((s) => s.monitorId))], READ_CHUNKS);
+          deliver(rows, streams);
+          if (rows.length < READ_CHUNKS) break;
+        }
+      } while (group.dirty);
+    } catch (error) {
+      log.warn({ err: error, agent_id: group.agentId }, 'monitor events could not be read');
+      setTimeout(() => wake(group), READ_RETRY_MS).unref();
+    }
+  }
+
+  /**
+   * Each stream gets the events of its monitor past its cursor; then every cursor moves to the end of
+   * the last chunk read: the read covered every stream's monitor from the lowest cursor, and chunk ids
+   * become visible in order, so nothing of theirs up to there is left.
+   */
+  function deliver(rows: MonitorChunkRow[], streams: LocalStream[]): void {
+    for (const row of rows) {
+      for (const stream of streams) {
+        if (endOf(row.id) > stream.cursor && row.monitor_ids.includes(`,${stream.monitorId},`)) {
+          stream.cursor = sendChunk(stream.sink, stream.monitorId, row, stream.cursor);
+        }
+      }
+    }
+    const last = rows.at(-1)?.id;
+    if (last !== undefined) for (const stream of streams) stream.cursor = Math.max(stream.cursor, endOf(last));
+  }
+
+  function join(stream: LocalStream): AgentGroup {
+    let group = groups.get(stream.agentId);
+    if (!group) groups.set(stream.agentId, (group = { agentId: stream.agentId, streams: new Set(), reading: false, dirty: false }));
+    stream.group = group;
+    group.streams.add(stream);
+    let same = byMonitor.get(stream.monitorId);
+    if (!same) byMonitor.set(stream.monitorId, (same = new Set()));
+    same.add(stream);
+    // Only an instance holding streams listens; the rest never see the notifications' cost.
+    unsubscribe ??= bus.subscribe(onNotification);
+    toucher ??= setInterval(() => void touchLocal(), TOUCH_EVERY_MS).unref();
+    return group;
+  }
+
+  function leave(stream: LocalStream): void {
+    const group = stream.group;
+    if (!group) return;
+    group.streams.delete(stream);
+    if (!group.streams.size && groups.get(group.agentId) === group) groups.delete(group.agentId);
+    const same = byMonitor.get(stream.monitorId);
+    same?.delete(stream);
+    if (same && !same.size) byMonitor.delete(stream.monitorId);
+    if (!byMonitor.size) {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      clearInterval(toucher);
+      toucher = undefined;
+    }
+  }
+
+  /** Connected streams keep their monitors open. */
+  async function touchLocal(): Promise<void> {
+    const ids = [...byMonitor.keys()];
+    const until = clock.now() + ttlMs;
+    try {
+      await store.touchMonitors(ids, until);
+      for (const id of ids) {
+        const cached = known.get(id);
+        if (cached?.agentId) remember(id, cached.agentId, until);
+      }
+    } catch (error) {
+      log.warn({ err: error }, 'monitors could not be kept open');
+    }
+  }
+
+  return {
+    async observe(agentId, ids, options) {
+      if (!ids.length) return undefined;
+      const open = await openMonitorsOf(agentId, ids);
+      return open.length ? runMonitor(agentId, open, options?.agentName ?? '') : undefined;
+    },
+
+    async open({ agentId, userId, resume }) {
+      const now = clock.now();
+      const until = now + ttlMs;
+      if (resume && isMonitorId(resume.monitorId)) {
+        const [row] = await store.findMonitors([resume.monitorId]);
+        if (row && row.agent_id === agentId && row.expires_at > now) {
+          await store.touchMonitors([row.id], until);
+          remember(row.id, agentId, until);
+          return { monitorId: row.id, agentId, after: Math.max(resume.after ?? endOf(row.start_id), 0), resumed: true };
+        }
+      }
+      // Read before the monitor exists: every event for it is written after, with a higher id.
+      const startId = await store.lastChunkId();
+      const monitorId = newMonitorId();
+      await store.insertMonitor({ id: monitorId, agent_id: agentId, user_id: userId, start_id: startId, created_at: now, expires_at: until });
+      remember(monitorId, agentId, until);
+      void writing.then(prune);
+      return { monitorId, agentId, after: endOf(startId), resumed: false };
+    },
+
+    async subscribe(monitor, sink) {
+      const stream: LocalStream = { monitorId: monitor.monitorId, agentId: monitor.agentId, cursor: monitor.after, sink, group: undefined };
+      // The backlog first, paced by the reader; then live, from wherever the backlog ended.
+      for (;;) {
+        const rows = await store.readChunks(monitor.agentId, chunkAfter(stream.cursor), [monitor.monitorId], READ_CHUNKS);
+        for (const row of rows) stream.cursor = sendChunk(sink, monitor.monitorId, row, stream.cursor);
+        if (rows.length < READ_CHUNKS || !sink.isOpen()) break;
+        await sink.ready();
+      }
+      let closed = false;
+      if (sink.isOpen()) wake(join(stream));
+      else closed = true;
+      return {
+        close() {
+          if (closed) return;
+          closed = true;
+          leave(stream);
+        },
+      };
+    },
+
+    flush: () => writeBuffered(),
+
+    async close() {
+      await writeBuffered();
+      unsubscribe?.();
+      unsubscribe = undefined;
+      clearInterval(toucher);
+      toucher = undefined;
+    },
+  };
+}
