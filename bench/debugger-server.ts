@@ -10,7 +10,8 @@ import { startOrrery } from '../src/main.ts';
 import { agent, endpoint } from '../test/agents/agent-builder.ts';
 
 const text = readFileSync(path.resolve(import.meta.dirname, '../../shared/smyth/linear-utility.smyth'), 'utf8');
-const config = benchConfig(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {});
+// Ten monitors on one access token: above the default number of open streams per credential.
+const config = benchConfig({ RUNTIME_STREAM_MAX_PER_CREDENTIAL: '100', ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}) });
 const orrery = await startOrrery(config);
 const { accounts, agents } = orrery.orrery.services;
 const owner = await accounts.createUser({ username: 'bench', password: 'bench-password' });

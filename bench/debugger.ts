@@ -4,15 +4,28 @@
  *   `?includeNewState=true`, what the UI sends) against plain calls in the same run: the same agent
  *   (5 waves) and a one-wave agent. Target: a step's p50 ≤ 2× a plain one-wave call's.
  * - **Monitor overhead**: plain calls of the 5-wave agent with 0, 1 and 10 monitors attached
- *   (`X-MONITOR-ID`, each monitor an open SSE stream read to the end). Target: 10 monitors add ≤ 20 %
- *   at p50. Every monitor must receive every run's events.
+ *   (`X-MONITOR-ID`, each monitor an open SSE stream read to the end by a third process,
+ *   bench/debugger-monitors.ts). Target: 10 monitors add ≤ 20 % at p50. Every monitor must receive
+ *   every run's events.
  * Rounds alternate the variants so that drift on a shared machine hits them alike.
  *
  * Options (env): BENCH_DEBUG_ROUNDS (default 5), BENCH_DEBUG_CALLS (per variant per round, default 200),
  * BENCH_DATABASE_URL (PostgreSQL instead of SQLite).
  */
 import { rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { percentile, startServerProcess, stopProcess } from './lib.ts';
+
+/** Ask the monitor readers (bench/debugger-monitors.ts) how many component events each stream has read. */
+async function countsOf(child: ChildProcess, lines: AsyncIterator<string>): Promise<number[]> {
+  child.stdin!.write('count\n');
+  for (;;) {
+    const { value } = await lines.next();
+    if (typeof value === 'string' && value.startsWith('{"counts"')) return (JSON.parse(value) as { counts: number[] }).counts;
+  }
+}
 
 const ROUNDS = Number(process.env.BENCH_DEBUG_ROUNDS ?? 5);
 const CALLS = Number(process.env.BENCH_DEBUG_CALLS ?? 200);
@@ -42,47 +55,6 @@ export interface DebuggerResult {
   monitors: (DebuggerRow & { monitors: number; eventsPerMonitor: number; eventsExpected: number })[];
   stepRatio: number;
   monitorOverhead: number;
-}
-
-/** An open monitor stream: its id, and how many `component` events it has read. */
-interface OpenMonitor {
-  id: string;
-  events(): number;
-  close(): void;
-}
-
-async function openMonitor(info: Info): Promise<OpenMonitor> {
-  const abort = new AbortController();
-  const res = await fetch(`${info.orrery}/agent/${info.linear}/monitor`, { headers: { authorization: `Bearer ${info.token}` }, signal: abort.signal });
-  if (res.status !== 200 || !res.body) throw new Error(`monitor answered ${res.status}`);
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  let id: string | undefined;
-  let count = 0;
-  const first = new Promise<string>((resolve, reject) => {
-    void (async () => {
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          text += decoder.decode(value, { stream: true });
-          let cut: number;
-          while ((cut = text.indexOf('\n\n')) >= 0) {
-            const frame = text.slice(0, cut);
-            text = text.slice(cut + 2);
-            if (!id && frame.includes('event: init')) {
-              id = /^data: (.*)$/m.exec(frame)?.[1]?.replace(/^"|"$/g, '');
-              if (id) resolve(id);
-            } else if (frame.includes('event: component')) count++;
-          }
-        }
-      } catch (error) {
-        if (!abort.signal.aborted) reject(error as Error);
-      }
-    })();
-  });
-  return { id: await first, events: () => count, close: () => abort.abort() };
 }
 
 async function timed(n: number, call: () => Promise<void>): Promise<number[]> {
@@ -121,11 +93,23 @@ export async function benchDebugger(): Promise<DebuggerResult> {
       ['debug step (X-DEBUG-RUN: <id>), 5-wave agent', step('')],
       ['debug step with ?includeNewState=true', step('?includeNewState=true')],
     ];
-    const monitors = [await openMonitor(info), ...(await Promise.all(Array.from({ length: 9 }, () => openMonitor(info))))];
+    const readers = {
+      child: spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./debugger-monitors.ts', import.meta.url))], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+        env: { ...process.env, BENCH_URL: info.orrery, BENCH_AGENT: info.linear, BENCH_TOKEN: info.token, BENCH_MONITORS: '10' },
+      }),
+    };
+    const lines = createInterface({ input: readers.child.stdout! })[Symbol.asyncIterator]();
+    let ids: string[] = [];
+    while (!ids.length) {
+      const { value, done } = await lines.next();
+      if (done) throw new Error('the monitor readers exited');
+      if (typeof value === 'string' && value.startsWith('{"ids"')) ids = (JSON.parse(value) as { ids: string[] }).ids;
+    }
     const monitorVariants: [number, () => Promise<void>][] = [
       [0, async () => void (await post(info.linear))],
-      [1, async () => void (await post(info.linear, { 'x-monitor-id': monitors[0]!.id }))],
-      [10, async () => void (await post(info.linear, { 'x-monitor-id': monitors.map((m) => m.id).join(',') }))],
+      [1, async () => void (await post(info.linear, { 'x-monitor-id': ids[0]! }))],
+      [10, async () => void (await post(info.linear, { 'x-monitor-id': ids.join(',') }))],
     ];
     // Warm-up: compile, caches, JIT.
     for (const [, call] of [...stepVariants, ...monitorVariants]) await timed(50, call);
@@ -133,7 +117,7 @@ export async function benchDebugger(): Promise<DebuggerResult> {
     const monitorTimes = new Map<number, number[]>();
     // The warm-up's events may still be on their way: count from a settled point.
     await new Promise((r) => setTimeout(r, 1000));
-    const before = monitors.map((m) => m.events());
+    const before = await countsOf(readers.child, lines);
     let monitoredCalls = 0;
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, call] of stepVariants) stepTimes.set(name, [...(stepTimes.get(name) ?? []), ...(await timed(CALLS, call))]);
@@ -146,7 +130,11 @@ export async function benchDebugger(): Promise<DebuggerResult> {
     // the first monitor is named by both monitored variants, the last by the ten-monitor one only.
     const expected = [monitoredCalls * 10, (monitoredCalls / 2) * 10];
     const wait = Date.now() + 10_000;
-    while (Date.now() < wait && (monitors[0]!.events() - before[0]! < expected[0]! || monitors[9]!.events() - before[9]! < expected[1]!)) await new Promise((r) => setTimeout(r, 50));
+    let after = await countsOf(readers.child, lines);
+    while (Date.now() < wait && (after[0]! - before[0]! < expected[0]! || after[9]! - before[9]! < expected[1]!)) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await countsOf(readers.child, lines);
+    }
     const rows = [...stepTimes].map(([name, t]) => ({ name, calls: t.length, p50: percentile(t, 50), p99: percentile(t, 99) }));
     const monitorRows = [...monitorTimes].map(([count, t]) => ({
       name: `plain call, 5-wave agent, ${count} monitor${count === 1 ? '' : 's'}`,
@@ -154,10 +142,10 @@ export async function benchDebugger(): Promise<DebuggerResult> {
       calls: t.length,
       p50: percentile(t, 50),
       p99: percentile(t, 99),
-      eventsPerMonitor: count === 0 ? 0 : monitors[count === 1 ? 0 : 9]!.events() - before[count === 1 ? 0 : 9]!,
+      eventsPerMonitor: count === 0 ? 0 : after[count === 1 ? 0 : 9]! - before[count === 1 ? 0 : 9]!,
       eventsExpected: count === 0 ? 0 : expected[count === 1 ? 0 : 1]!,
     }));
-    for (const m of monitors) m.close();
+    await stopProcess(readers.child);
     return {
       database: process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite',
       steps: rows,

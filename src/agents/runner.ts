@@ -126,6 +126,8 @@ export interface AgentRunner {
    * existence is not revealed).
    */
   debugAccess(call: Pick<SkillCall, 'agentId' | 'version' | 'caller' | 'request'>): Promise<LoadedAgent | SkillAnswer>;
+  /** {@link runSkill} for an agent {@link load} has already loaded and let the caller run. */
+  runLoaded(loaded: LoadedAgent, call: SkillCall): Promise<SkillAnswer>;
   /** The agent for a plain call (skill access as {@link runSkill}), or the refusal. */
   load(call: Pick<SkillCall, 'agentId' | 'version' | 'caller' | 'request'>): Promise<LoadedAgent | SkillAnswer>;
   /** Run one wave of a debug session of `loaded`; never throws for what a call or an agent can cause. */
@@ -275,6 +277,10 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     async runSkill(call: SkillCall): Promise<SkillAnswer> {
       const loaded = await load(call);
       if ('status' in loaded) return loaded;
+      return runner.runLoaded(loaded, call);
+    },
+
+    async runLoaded(loaded, call) {
       const hold = deps.liveDebug?.current;
       // Live debug holds callers' own calls of the draft; nested calls (AgentPlugin) run through.
       if (hold && loaded.agent.debugEnabled && loaded.version === null && !call.skipLiveDebug && !call.depth) return hold(loaded, call);

@@ -101,9 +101,12 @@ function linesOf(row: MonitorChunkRow): string[] {
 function sendChunk(sink: MonitorSink, monitorId: string, row: MonitorChunkRow, cursor: number): number {
   const lines = linesOf(row);
   const base = row.id * CHUNK_EVENTS;
+  // One socket write per chunk, not per event: a watched run's dozen events reach each stream at once.
+  let frames = '';
   for (let i = Math.max(0, cursor + 1 - base) * 2; i + 1 < lines.length; i += 2) {
-    sink.write(Buffer.from(`id: ${monitorId}:${base + i / 2}\nevent: ${lines[i]}\ndata: ${lines[i + 1]}\n\n`));
+    frames += `id: ${monitorId}:${base + i / 2}\nevent: ${lines[i]}\ndata: ${lines[i + 1]}\n\n`;
   }
+  if (frames) sink.write(Buffer.from(frames));
   return Math.max(cursor, endOf(row.id));
 }
 

@@ -41,7 +41,7 @@ export interface DebuggerOptions {
 /** What the debugger needs. */
 export interface DebuggerDeps {
   store: DebuggerStore;
-  runner: Pick<AgentRunner, 'debugAccess' | 'load' | 'runWave' | 'recordDebugRun' | 'runSkill'>;
+  runner: Pick<AgentRunner, 'debugAccess' | 'load' | 'runWave' | 'recordDebugRun' | 'runLoaded'>;
   /** Monitor streams; absent: `X-MONITOR-ID` is ignored. */
   monitors?: MonitorHub;
   bus: EventBus;
@@ -186,7 +186,7 @@ export function createDebuggerService(deps: DebuggerDeps) {
     const answer = await work();
     const error = answer.status >= 400 ? ((answer.body as { error?: unknown } | null)?.error ?? `HTTP ${answer.status}`) : undefined;
     monitor.agentStop({ eventId, endpointPath: call.request.path, input, startTime, endTime: clock.now(), ...(error !== undefined ? { error: typeof error === 'string' ? error : JSON.stringify(error) } : { result: answer.body }) });
-    await monitor.flush();
+    // The events are written within MONITOR_FLUSH_MS with others': the answer does not wait for them.
     return answer;
   }
 
@@ -375,7 +375,7 @@ export function createDebuggerService(deps: DebuggerDeps) {
         const loaded = await runner.load(call);
         if ('status' in loaded) return loaded;
         const monitor = await monitorFor(call, loaded);
-        return watched(monitor, call, () => runner.runSkill({ ...call, ...(monitor ? { observer: monitor } : {}), skipLiveDebug: debug.skip !== undefined }));
+        return watched(monitor, call, () => runner.runLoaded(loaded, { ...call, ...(monitor ? { observer: monitor } : {}), skipLiveDebug: debug.skip !== undefined }));
       }
       const loaded = await runner.debugAccess(call);
       if ('status' in loaded) return loaded;
