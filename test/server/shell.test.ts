@@ -19,7 +19,7 @@ describe('server shell', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.status, 'ok');
     assert.equal(r.body.mode, 'runtime');
-    assert.deepEqual(r.body.modules, ['accounts', 'runtime', 'matrix', 'bots', 'agents', 'agent-runner', 'web']);
+    assert.deepEqual(r.body.modules, ['accounts', 'runtime', 'matrix', 'bots', 'agents', 'agent-runner', 'debugger', 'web']);
     assert.match(r.body.version, /^\d+\.\d+\.\d+/);
     assert.equal(typeof r.body.uptime_s, 'number');
     // PostgreSQL adds the cross-instance event bus (LISTEN connection) as a dependency.
@@ -141,6 +141,23 @@ describe('server modes', () => {
       assert.equal((await s.client().get('/api/runtime/spec')).status, 404);
       const root = await s.client().get('/', { accept: 'text/html' });
       assert.equal(root.status, 404);
+      // Debug headers route to a debugger this mode does not run.
+      const debug = await s.client().req('POST', '/api/x', {}, { 'x-agent-id': 'a1', 'x-debug-run': '' });
+      assert.equal(debug.status, 501);
+      assert.match(String(debug.body.error), /debugger/);
+      assert.equal((await s.client().get('/agent/a1/debugSession')).status, 404);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('SERVER_MODE=debugger serves the skill routes (through the smart router) and the debugger', async () => {
+    const s = await startTestApp({ SERVER_MODE: 'debugger' });
+    try {
+      const h = await s.client().get('/health');
+      assert.deepEqual(h.body.modules, ['accounts', 'agent-runner', 'debugger']);
+      assert.equal((await s.client().get('/agent/a1/debugSession')).status, 401, 'the route is there (and wants a person)');
+      assert.equal((await s.client().req('POST', '/api/x', {}, { 'x-agent-id': 'a1', 'x-debug-run': '' })).status, 401);
     } finally {
       await s.close();
     }
