@@ -254,8 +254,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
     return { answer: { status: outcome.status, body, runId: outcome.runId }, outcome };
   }
 
-  /** The agent for `call` once the caller may run it, or the answer refusing it. */
-  async function load(call: Pick<SkillCall, 'agentId' | 'version' | 'caller' | 'request'>): Promise<LoadedAgent | SkillAnswer> {
+  /** The agent (and version) `call` names, or the 404/500 answer saying there is none to run. */
+  async function find(call: Pick<SkillCall, 'agentId' | 'version' | 'request'>): Promise<LoadedAgent | SkillAnswer> {
     let loaded: Awaited<ReturnType<typeof agents.loadForRun>>;
     try {
       loaded = await agents.loadForRun(call.agentId, call.version);
@@ -267,6 +267,13 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
       if (loaded.notFound === 'version') return { status: 404, body: { error: `Agent version ${call.version} Not Found` }, refused: 'no_version' };
       return { status: 404, body: { error: `${call.request.path} Not Found` }, refused: 'no_agent' };
     }
+    return loaded;
+  }
+
+  /** The agent for `call` once the caller may run it, or the answer refusing it. */
+  async function load(call: Pick<SkillCall, 'agentId' | 'version' | 'caller' | 'request'>): Promise<LoadedAgent | SkillAnswer> {
+    const loaded = await find(call);
+    if ('status' in loaded) return loaded;
     const access = await agents.checkSkillAccess(loaded.agent, call.caller);
     if (access === 'unauthorized') return { status: 401, body: { error: 'This agent requires authentication' }, refused: 'unauthorized' };
     if (access === 'forbidden') return { status: 403, body: { error: 'You do not have access to this agent' }, refused: 'forbidden' };
@@ -291,16 +298,8 @@ export function createAgentRunner(deps: AgentRunnerDeps): AgentRunner {
 
     async debugAccess(call) {
       if (!call.caller.userId) return { status: 401, body: { error: 'Debugging requires authentication' }, refused: 'unauthorized' };
-      let loaded: Awaited<ReturnType<typeof agents.loadForRun>>;
-      try {
-        loaded = await agents.loadForRun(call.agentId, call.version);
-      } catch {
-        return { status: 500, body: { error: 'This agent cannot be loaded; its owner can see why' } };
-      }
-      if ('notFound' in loaded) {
-        if (loaded.notFound === 'version') return { status: 404, body: { error: `Agent version ${call.version} Not Found` }, refused: 'no_version' };
-        return { status: 404, body: { error: `${call.request.path} Not Found` }, refused: 'no_agent' };
-      }
+      const loaded = await find(call);
+      if ('status' in loaded) return loaded;
       if (loaded.agent.ownerId !== call.caller.userId && !call.caller.admin) return { status: 404, body: { error: `${call.request.path} Not Found` }, refused: 'forbidden' };
       return loaded;
     },
