@@ -195,7 +195,7 @@ export function createDebuggerService(deps: DebuggerDeps) {
     return readState(JSON.parse(row.snapshot) as RunSnapshot, row.id, row.status === 'open');
   }
 
-  /** The step answer for a wave, writing the session back; records the run once it is over. */
+  /** The step answer for a wave (research §6.3 "Step"); `finalResult` and `finalStatus` once the run is over. */
   function stepAnswer(id: string, outcome: DebugWaveOutcome): StepAnswer {
     const wave = outcome.wave;
     const closingMarker = (wave.state as { sessionClosed?: boolean } | null)?.sessionClosed === true && !Array.isArray(wave.state);
