@@ -12,18 +12,50 @@
  * Options (env): BENCH_DEBUG_ROUNDS (default 5), BENCH_DEBUG_CALLS (per variant per round, default 200),
  * BENCH_DATABASE_URL (PostgreSQL instead of SQLite).
  */
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { percentile, startServerProcess, stopProcess } from './lib.ts';
 
-/** Ask the monitor readers (bench/debugger-monitors.ts) how many component events each stream has read. */
-async function countsOf(child: ChildProcess, lines: AsyncIterator<string>): Promise<number[]> {
+/** What the monitor readers (bench/debugger-monitors.ts) have read so far, and the CPU they used. */
+interface ReaderCounts {
+  /** `component` events per stream. */
+  counts: number[];
+  /** Bytes all streams read. */
+  bytes: number;
+  /** The readers' process CPU time, ms. */
+  cpuMs: number;
+}
+
+/** Ask the monitor readers how far they are. */
+async function readersAt(child: ChildProcess, lines: AsyncIterator<string>): Promise<ReaderCounts> {
   child.stdin!.write('count\n');
   for (;;) {
     const { value } = await lines.next();
-    if (typeof value === 'string' && value.startsWith('{"counts"')) return (JSON.parse(value) as { counts: number[] }).counts;
+    if (typeof value === 'string' && value.startsWith('{"counts"')) return JSON.parse(value) as ReaderCounts;
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) process `pid` has used, ms; NaN where /proc cannot tell (not Linux). */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
   }
 }
 
@@ -45,6 +77,8 @@ export interface DebuggerRow {
   calls: number;
   p50: number;
   p99: number;
+  /** The server process's CPU per call, ms (from /proc, 10 ms ticks summed over every round). */
+  serverCpuMs: number;
 }
 
 /** The bench's results and verdicts. */
@@ -52,7 +86,14 @@ export interface DebuggerResult {
   database: string;
   steps: DebuggerRow[];
   /** `eventsPerMonitor`: `component` events one of the attached monitors read; `eventsExpected`: what it should have. */
-  monitors: (DebuggerRow & { monitors: number; eventsPerMonitor: number; eventsExpected: number })[];
+  monitors: (DebuggerRow & {
+    monitors: number;
+    eventsPerMonitor: number;
+    eventsExpected: number;
+    /** SSE bytes the readers received per call (all streams), and the readers' CPU per call, ms. */
+    readerBytesPerCall: number;
+    readerCpuMsPerCall: number;
+  })[];
   stepRatio: number;
   monitorOverhead: number;
 }
@@ -114,15 +155,29 @@ export async function benchDebugger(): Promise<DebuggerResult> {
     // Warm-up: compile, caches, JIT.
     for (const [, call] of [...stepVariants, ...monitorVariants]) await timed(50, call);
     const stepTimes = new Map<string, number[]>();
+    const serverCpu = new Map<string | number, number>();
+    /** `timed`, adding the server's CPU time over the block to `serverCpu` under `key`. */
+    const measured = async (key: string | number, call: () => Promise<void>) => {
+      const cpu = cpuMsOf(child.pid);
+      const times = await timed(CALLS, call);
+      serverCpu.set(key, (serverCpu.get(key) ?? 0) + cpuMsOf(child.pid) - cpu);
+      return times;
+    };
     const monitorTimes = new Map<number, number[]>();
+    /** Per monitor count: the readers' bytes and CPU while its calls ran (the last events may land in the next block). */
+    const readerCost = new Map<number, { bytes: number; cpuMs: number }>();
     // The warm-up's events may still be on their way: count from a settled point.
     await new Promise((r) => setTimeout(r, 1000));
-    const before = await countsOf(readers.child, lines);
+    const before = (await readersAt(readers.child, lines)).counts;
     let monitoredCalls = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, call] of stepVariants) stepTimes.set(name, [...(stepTimes.get(name) ?? []), ...(await timed(CALLS, call))]);
+      for (const [name, call] of stepVariants) stepTimes.set(name, [...(stepTimes.get(name) ?? []), ...(await measured(name, call))]);
       for (const [count, call] of monitorVariants) {
-        monitorTimes.set(count, [...(monitorTimes.get(count) ?? []), ...(await timed(CALLS, call))]);
+        const start = await readersAt(readers.child, lines);
+        monitorTimes.set(count, [...(monitorTimes.get(count) ?? []), ...(await measured(count, call))]);
+        const end = await readersAt(readers.child, lines);
+        const cost = readerCost.get(count) ?? { bytes: 0, cpuMs: 0 };
+        readerCost.set(count, { bytes: cost.bytes + end.bytes - start.bytes, cpuMs: cost.cpuMs + end.cpuMs - start.cpuMs });
         if (count > 0) monitoredCalls += CALLS;
       }
     }
@@ -130,22 +185,31 @@ export async function benchDebugger(): Promise<DebuggerResult> {
     // the first monitor is named by both monitored variants, the last by the ten-monitor one only.
     const expected = [monitoredCalls * 10, (monitoredCalls / 2) * 10];
     const wait = Date.now() + 10_000;
-    let after = await countsOf(readers.child, lines);
+    let after = (await readersAt(readers.child, lines)).counts;
     while (Date.now() < wait && (after[0]! - before[0]! < expected[0]! || after[9]! - before[9]! < expected[1]!)) {
       await new Promise((r) => setTimeout(r, 50));
-      after = await countsOf(readers.child, lines);
+      after = (await readersAt(readers.child, lines)).counts;
     }
-    const rows = [...stepTimes].map(([name, t]) => ({ name, calls: t.length, p50: percentile(t, 50), p99: percentile(t, 99) }));
+    const rows = [...stepTimes].map(([name, t]) => ({ name, calls: t.length, p50: percentile(t, 50), p99: percentile(t, 99), serverCpuMs: serverCpu.get(name)! / t.length }));
     const monitorRows = [...monitorTimes].map(([count, t]) => ({
       name: `plain call, 5-wave agent, ${count} monitor${count === 1 ? '' : 's'}`,
       monitors: count,
       calls: t.length,
       p50: percentile(t, 50),
       p99: percentile(t, 99),
+      serverCpuMs: serverCpu.get(count)! / t.length,
       eventsPerMonitor: count === 0 ? 0 : after[count === 1 ? 0 : 9]! - before[count === 1 ? 0 : 9]!,
       eventsExpected: count === 0 ? 0 : expected[count === 1 ? 0 : 1]!,
+      readerBytesPerCall: readerCost.get(count)!.bytes / t.length,
+      readerCpuMsPerCall: readerCost.get(count)!.cpuMs / t.length,
     }));
     await stopProcess(readers.child);
+    // Not targets: where the time goes. The server's CPU per call, and what the readers' process (on
+    // the same two cores) took per watched call.
+    for (const row of [...rows, ...monitorRows]) console.log(`server CPU per call, ${row.name}: ${row.serverCpuMs.toFixed(3)} ms`);
+    for (const row of monitorRows.filter((r) => r.monitors > 0)) {
+      console.log(`monitor readers, ${row.monitors} monitor(s): ${Math.round(row.readerBytesPerCall)} SSE bytes and ${row.readerCpuMsPerCall.toFixed(3)} ms of their CPU per call`);
+    }
     return {
       database: process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite',
       steps: rows,

@@ -55,23 +55,31 @@ export function createMonitorStore(db: Kysely<Database>, dialect: Dialect) {
     },
 
     /**
-     * Write `rows` in one transaction (several INSERTs when many); resolves with the highest id
-     * written. On PostgreSQL under {@link MONITOR_EVENTS_WRITE_LOCK}.
+     * Write `rows` in one transaction (several INSERTs when many). Resolves with `ids`, the id of each
+     * row in `rows`' order, and `before`, the highest id any batch had written before this one (0 when
+     * none): every chunk up to `before` is committed, and none lies between it and this batch's ids,
+     * so a stream that has seen everything up to `before` may take this batch straight from memory.
+     * On PostgreSQL under {@link MONITOR_EVENTS_WRITE_LOCK}; on SQLite the write transaction is the
+     * only writer.
      */
-    async insertChunks(rows: NewMonitorChunkRow[]): Promise<number> {
-      if (!rows.length) return 0;
+    async insertChunks(rows: NewMonitorChunkRow[]): Promise<{ before: number; ids: number[] }> {
+      if (!rows.length) return { before: 0, ids: [] };
       return db.transaction().execute(async (trx) => {
         if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${MONITOR_EVENTS_WRITE_LOCK[0]}, ${MONITOR_EVENTS_WRITE_LOCK[1]})`.execute(trx);
-        let max = 0;
+        // Read after the lock (a statement of its own, so its snapshot sees every batch committed before).
+        const top = await sql<{ m: number | string | null }>`select max(id) as m from debug_monitor_events`.execute(trx);
+        const ids: number[] = [];
         for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-          const ids = await trx
+          const written = await trx
             .insertInto('debug_monitor_events')
             .values(rows.slice(i, i + ROWS_PER_INSERT))
             .returning('id')
             .execute();
-          for (const r of ids) max = Math.max(max, Number(r.id));
+          // RETURNING promises no order; the ids themselves are drawn row by row in VALUES order while
+          // this batch is the only writer, so in ascending order they are the rows' order.
+          ids.push(...written.map((r) => Number(r.id)).sort((a, b) => a - b));
         }
-        return max;
+        return { before: Number(top.rows[0]?.m ?? 0), ids };
       });
     },
 

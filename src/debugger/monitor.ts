@@ -9,10 +9,12 @@
  *   reconnecting `EventSource` sends back, in `Last-Event-ID`, both the monitor and the position.
  *
  * Costs: a run without a monitor never reaches this file. A watched run's events are serialized as it
- * makes them (the engine keeps mutating inputs and outputs) and buffered; every {@link MONITOR_FLUSH_MS}
- * the buffer is written as one transaction holding one row (a chunk) per agent and set of monitors,
- * however many events and monitors, and announced with one notification. On each instance one read
- * per agent serves all its streams there. Within one chunk events keep their order; runs naming
+ * makes them (the engine keeps mutating inputs and outputs; a call's input once, for its start and its
+ * stop) and buffered; every {@link MONITOR_FLUSH_MS} the buffer is written as one transaction holding
+ * one row (a chunk) per agent and set of monitors, however many events and monitors, and announced
+ * with one notification. The instance that wrote a batch hands it to its own streams from memory; a
+ * stream reads from the database only for another instance's events (one read per agent serves all
+ * its streams there) and to catch up or resume. Within one chunk events keep their order; runs naming
  * different sets of monitors in the same few milliseconds may reach a stream one run after the other.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -89,6 +91,21 @@ export function initFrame(monitor: { monitorId: string; after: number }): Buffer
   return Buffer.from(`id: ${monitor.monitorId}:${monitor.after}\nevent: init\ndata: ${monitor.monitorId}\n\n`);
 }
 
+/**
+ * `head` (small, plain values) as JSON, followed by `fields`, values already JSON text: an event whose
+ * input or output is serialized once and shared (`{"a":1}` + `{b: '[2]'}` → `{"a":1,"b":[2]}`). Each
+ * value is within toRecordJson's limit on its own; the event keeps its shape whatever their size. An
+ * undefined field is left out.
+ */
+function withFields(head: Record<string, unknown>, fields: Record<string, string | undefined>): string {
+  let text = JSON.stringify(head).slice(0, -1);
+  for (const [name, json] of Object.entries(fields)) if (json !== undefined) text += `,${JSON.stringify(name)}:${json}`;
+  return `${text}}`;
+}
+
+/** `value` as {@link toRecordJson} writes it, or undefined for undefined (left out of the event, as JSON.stringify does). */
+const jsonOf = (value: unknown): string | undefined => (value === undefined ? undefined : toRecordJson(value));
+
 /** A chunk's events: its text split once, two lines (SSE event name, data line) per event. */
 const chunkLines = new WeakMap<MonitorChunkRow, string[]>();
 function linesOf(row: MonitorChunkRow): string[] {
@@ -97,17 +114,19 @@ function linesOf(row: MonitorChunkRow): string[] {
   return lines;
 }
 
-/** Write the events of `row` after `cursor` to a stream of `monitorId`; returns the new cursor (the chunk's end). */
-function sendChunk(sink: MonitorSink, monitorId: string, row: MonitorChunkRow, cursor: number): number {
-  const lines = linesOf(row);
-  const base = row.id * CHUNK_EVENTS;
+/**
+ * Write the events of chunk `id` (`lines`: two per event) after `cursor` to a stream of `monitorId`;
+ * returns the new cursor (the chunk's end).
+ */
+function sendChunk(sink: MonitorSink, monitorId: string, id: number, lines: string[], cursor: number): number {
+  const base = id * CHUNK_EVENTS;
   // One socket write per chunk, not per event: a watched run's dozen events reach each stream at once.
   let frames = '';
   for (let i = Math.max(0, cursor + 1 - base) * 2; i + 1 < lines.length; i += 2) {
     frames += `id: ${monitorId}:${base + i / 2}\nevent: ${lines[i]}\ndata: ${lines[i + 1]}\n\n`;
   }
   if (frames) sink.write(Buffer.from(frames));
-  return Math.max(cursor, endOf(row.id));
+  return Math.max(cursor, endOf(id));
 }
 
 /** A monitor a stream is about to follow: which, and the event id it starts after. */
@@ -204,14 +223,20 @@ export function createMonitorHub(deps: MonitorHubDeps): MonitorStreams {
     known.set(id, { agentId, until });
   };
 
-  // ---- the runs' side: buffer, write in chunks, announce ----
+  // ---- the runs' side: buffer, write in chunks, deliver here, announce ----
+  /** A chunk being filled: its row and its lines (two per event) as they came. */
+  interface OpenChunk {
+    row: NewMonitorChunkRow;
+    lines: string[];
+  }
   /** Open chunks by `agent_id monitor_ids`, in the order they were started. */
-  let open = new Map<string, { row: NewMonitorChunkRow; lines: string[] }>();
-  let sealed: NewMonitorChunkRow[] = [];
+  let open = new Map<string, OpenChunk>();
+  let sealed: OpenChunk[] = [];
   let buffered = 0;
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
   let lastPrune = 0;
+  let pruning: Promise<void> | undefined;
 
   function push(agentId: string, monitorIds: string, event: string, data: string): void {
     const key = `${agentId} ${monitorIds}`;
@@ -220,25 +245,31 @@ export function createMonitorHub(deps: MonitorHubDeps): MonitorStreams {
     chunk.lines.push(event, data);
     if (chunk.lines.length >= CHUNK_EVENTS * 2) {
       open.delete(key);
-      sealed.push(seal(chunk));
+      sealed.push(chunk);
     }
     if (++buffered >= BATCH_EVENTS) void writeBuffered();
     else if (!timer) timer = setTimeout(() => void writeBuffered(), flushAfterMs);
   }
 
-  const seal = (chunk: { row: NewMonitorChunkRow; lines: string[] }): NewMonitorChunkRow => ({ ...chunk.row, events: chunk.lines.join('\n') });
-
   function writeBuffered(): Promise<void> {
     clearTimeout(timer);
     timer = undefined;
-    const rows = [...sealed, ...[...open.values()].map(seal)];
+    const chunks = [...sealed, ...open.values()];
     open = new Map();
     sealed = [];
     buffered = 0;
-    if (rows.length) {
+    if (chunks.length) {
       writing = writing.then(async () => {
+        const rows = chunks.map((c) => ({ ...c.row, events: c.lines.join('\n') }));
         try {
-          announce(rows, await store.insertChunks(rows));
+          const written = await store.insertChunks(rows);
+          try {
+            deliverOwn(chunks, written);
+          } catch (error) {
+            // The streams not served read the batch back when it is announced.
+            log.warn({ err: error }, 'monitor events could not be delivered from memory');
+          }
+          announce(rows, written.ids.at(-1)!);
         } catch (error) {
           log.warn({ err: error, chunks: rows.length }, 'monitor events could not be written');
         }
@@ -248,6 +279,34 @@ export function createMonitorHub(deps: MonitorHubDeps): MonitorStreams {
     return writing;
   }
 
+  /**
+   * Give this instance's streams the batch it just wrote, from memory: a stream that has seen
+   * everything up to `before` gets its events and moves past the batch (no chunk lies between), so
+   * the announcement finds it up to date and nothing is read back. A stream that has not (another
+   * instance wrote in between, or a read is still to come) is woken to read from the database, which
+   * has every chunk in order. Only other instances' streams, and streams catching up, read.
+   */
+  function deliverOwn(chunks: OpenChunk[], { before, ids }: { before: number; ids: number[] }): void {
+    const seen = endOf(before);
+    const end = endOf(ids.at(-1)!);
+    for (const group of groups.values()) {
+      let behind = false;
+      for (const stream of group.streams) {
+        if (stream.cursor >= end) continue;
+        if (stream.cursor < seen) {
+          behind = true;
+          continue;
+        }
+        const member = `,${stream.monitorId},`;
+        chunks.forEach((chunk, i) => {
+          if (chunk.row.agent_id === group.agentId && chunk.row.monitor_ids.includes(member)) stream.cursor = sendChunk(stream.sink, stream.monitorId, ids[i]!, chunk.lines, stream.cursor);
+        });
+        stream.cursor = end;
+      }
+      if (behind) wake(group);
+    }
+  }
+
   function announce(rows: NewMonitorChunkRow[], lastId: number): void {
     const ids = new Set<string>();
     for (const row of rows) for (const id of row.monitor_ids.split(',')) if (id) ids.add(id);
@@ -255,15 +314,20 @@ export function createMonitorHub(deps: MonitorHubDeps): MonitorStreams {
     for (let i = 0; i < all.length; i += IDS_PER_NOTIFICATION) bus.publish({ kind: 'monitor', monitor_ids: all.slice(i, i + IDS_PER_NOTIFICATION), up_to: endOf(lastId) });
   }
 
-  async function prune(): Promise<void> {
+  /**
+   * Prune at most every {@link PRUNE_EVERY_MS}. A caller that comes while a prune runs waits for it,
+   * so a flush that follows an `open` (which prunes in the background) ends after that prune did.
+   */
+  function prune(): Promise<void> {
+    if (pruning) return pruning;
     const now = clock.now();
-    if (now - lastPrune < PRUNE_EVERY_MS) return;
+    if (now - lastPrune < PRUNE_EVERY_MS) return Promise.resolve();
     lastPrune = now;
-    try {
-      await store.prune(now - retentionMs, now);
-    } catch (error) {
-      log.warn({ err: error }, 'monitor events could not be pruned');
-    }
+    pruning = store
+      .prune(now - retentionMs, now)
+      .catch((error: unknown) => log.warn({ err: error }, 'monitor events could not be pruned'))
+      .finally(() => (pruning = undefined));
+    return pruning;
   }
 
   /** The open monitors of `agentId` among `ids`, from the cache or one query. */
@@ -294,41 +358,47 @@ export function createMonitorHub(deps: MonitorHubDeps): MonitorStreams {
   function runMonitor(agentId: string, monitorIds: string[], agentName: string): RunMonitor {
     const key = `,${monitorIds.join(',')},`;
     const report = (event: string, data: string) => push(agentId, key, event, data);
+    /**
+     * Each call's input as JSON, from its start to its stop: serialized once, as the call saw it (the
+     * engine may change the object afterwards). A call that never stops (a killed run) is dropped with
+     * this run's monitor.
+     */
+    const inputs = new Map<string, string>();
     return {
       agentStart({ endpointPath, input, startTime }) {
         const eventId = randomUUID();
-        report('agent', toRecordJson({ eventId, action: 'callStart', endpointPath, id: agentId, name: agentName, startTime, input }));
+        const inputJson = jsonOf(input);
+        if (inputJson !== undefined) inputs.set(eventId, inputJson);
+        report('agent', withFields({ eventId, action: 'callStart', endpointPath, id: agentId, name: agentName, startTime }, { input: inputJson }));
         return eventId;
       },
       agentStop({ eventId, endpointPath, input, startTime, endTime, result, error }) {
-        const outcome = error !== undefined ? { error } : { result };
-        report('agent', toRecordJson({ eventId, action: 'callStop', endpointPath, id: agentId, name: agentName, startTime, endTime, duration: endTime - startTime, input, ...outcome }));
+        const inputJson = inputs.get(eventId) ?? jsonOf(input);
+        inputs.delete(eventId);
+        const head = { eventId, action: 'callStop', endpointPath, id: agentId, name: agentName, startTime, endTime, duration: endTime - startTime };
+        report('agent', withFields(head, error !== undefined ? { input: inputJson, error: JSON.stringify(error) } : { input: inputJson, result: jsonOf(result) }));
       },
       callStart(e) {
-        report(
-          'component',
-          toRecordJson({ eventId: e.eventId, action: 'callStart', sourceId: e.sourceId, id: e.componentId, name: e.componentName, title: e.title, startTime: e.startedAt, input: e.input }),
-        );
+        const inputJson = jsonOf(e.input);
+        if (inputJson !== undefined) inputs.set(e.eventId, inputJson);
+        report('component', withFields({ eventId: e.eventId, action: 'callStart', sourceId: e.sourceId, id: e.componentId, name: e.componentName, title: e.title, startTime: e.startedAt }, { input: inputJson }));
       },
       callStop(e) {
-        report(
-          'component',
-          toRecordJson({
-            eventId: e.eventId,
-            action: 'callStop',
-            sourceId: e.sourceId,
-            id: e.componentId,
-            name: e.componentName,
-            title: e.title,
-            startTime: e.startedAt,
-            endTime: e.endedAt,
-            duration: e.endedAt - e.startedAt,
-            input: e.input,
-            output: e.output,
-            logs: e.logs.map(({ level, message }) => ({ level, message })),
-            ...(e.error ? { error: e.error } : {}),
-          }),
-        );
+        const inputJson = inputs.get(e.eventId) ?? jsonOf(e.input);
+        inputs.delete(e.eventId);
+        const head = {
+          eventId: e.eventId,
+          action: 'callStop',
+          sourceId: e.sourceId,
+          id: e.componentId,
+          name: e.componentName,
+          title: e.title,
+          startTime: e.startedAt,
+          endTime: e.endedAt,
+          duration: e.endedAt - e.startedAt,
+        };
+        const logs = JSON.stringify(e.logs.map(({ level, message }) => ({ level, message })));
+        report('component', withFields(head, { input: inputJson, output: jsonOf(e.output), logs, ...(e.error ? { error: JSON.stringify(e.error) } : {}) }));
       },
       log(e) {
         report(
@@ -409,7 +479,7 @@ export function createMonitorHub(deps: MonitorHubDeps): MonitorStreams {
     for (const row of rows) {
       for (const stream of streams) {
         if (endOf(row.id) > stream.cursor && row.monitor_ids.includes(`,${stream.monitorId},`)) {
-          stream.cursor = sendChunk(stream.sink, stream.monitorId, row, stream.cursor);
+          stream.cursor = sendChunk(stream.sink, stream.monitorId, row.id, linesOf(row), stream.cursor);
         }
       }
     }
@@ -494,7 +564,7 @@ export function createMonitorHub(deps: MonitorHubDeps): MonitorStreams {
       // The backlog first, paced by the reader; then live, from wherever the backlog ended.
       for (;;) {
         const rows = await store.readChunks(monitor.agentId, chunkAfter(stream.cursor), [monitor.monitorId], READ_CHUNKS);
-        for (const row of rows) stream.cursor = sendChunk(sink, monitor.monitorId, row, stream.cursor);
+        for (const row of rows) stream.cursor = sendChunk(sink, monitor.monitorId, row.id, linesOf(row), stream.cursor);
         if (rows.length < READ_CHUNKS || !sink.isOpen()) break;
         await sink.ready();
       }
@@ -514,6 +584,7 @@ export function createMonitorHub(deps: MonitorHubDeps): MonitorStreams {
 
     async close() {
       await writeBuffered();
+      await pruning;
       unsubscribe?.();
       unsubscribe = undefined;
       clearInterval(toucher);

@@ -118,6 +118,8 @@ describe('monitor hub over a real database', () => {
   let compiled: CompiledAgent;
   /** Every batch write: its chunks (rows) and the events in them. */
   const writes: { chunks: number; events: number }[] = [];
+  /** Reads of chunks (a stream's backlog, or events this instance did not write itself). */
+  let reads = 0;
 
   before(async () => {
     dataPath = mkdtempSync(path.join(tmpdir(), 'orrery-monitor-'));
@@ -128,6 +130,7 @@ describe('monitor hub over a real database', () => {
     monitorStore = {
       ...real,
       insertChunks: (rows) => (writes.push({ chunks: rows.length, events: rows.reduce((n, r) => n + r.events.split('\n').length / 2, 0) }), real.insertChunks(rows)),
+      readChunks: (...args) => (reads++, real.readChunks(...args)),
     };
     bus = createInProcessEventBus();
     hub = createMonitorHub({ store: monitorStore, bus });
@@ -311,6 +314,79 @@ describe('monitor hub over a real database', () => {
     const foreign = await hub.open({ agentId: 'agent-a', userId: '@alice:test', resume: { monitorId: monitor.monitorId, after: 0 } });
     assert.equal(foreign.resumed, false);
     assert.notEqual(foreign.monitorId, monitor.monitorId);
+  });
+
+  test("a call's stop shows the input it started with, serialized once; what a call lacks is left out of its events", async () => {
+    const monitor = await open('agent-input');
+    const stream = await follow(monitor);
+    const run = (await hub.observe('agent-input', [monitor.monitorId], { agentName: 'Inputs' }))!;
+    const input = { items: ['a'] };
+    const call = { eventId: 'call-1', componentId: 'LOOP', componentName: 'ForEach', title: undefined, sourceId: null, input, startedAt: 1 };
+    run.callStart(call);
+    // The engine keeps changing what it handed over (a loop's growing results).
+    input.items.push('b');
+    run.callStop({ ...call, output: { Results: ['A'] }, error: null, endedAt: 3, logs: [{ level: 'info', message: 'one', time: 2 } as never] });
+    // A call stopped before it had an input or an output (a killed run).
+    run.callStart({ ...call, eventId: 'call-2', input: undefined });
+    run.callStop({ ...call, eventId: 'call-2', input: undefined, output: undefined, error: 'Agent killed', endedAt: 4, logs: [] });
+    const eventId = run.agentStart({ endpointPath: '/api/x', input: { n: [1] }, startTime: 1 });
+    run.agentStop({ eventId, endpointPath: '/api/x', input: { n: [1, 2] }, startTime: 1, endTime: 5, error: 'HTTP 500' });
+    await run.flush();
+    await waitFor(() => stream.events('agent').length === 2);
+    const [start, stop, killedStart, killedStop] = stream.events();
+    assert.deepEqual(start, { eventId: 'call-1', action: 'callStart', sourceId: null, id: 'LOOP', name: 'ForEach', startTime: 1, input: { items: ['a'] } });
+    assert.deepEqual(stop, {
+      eventId: 'call-1',
+      action: 'callStop',
+      sourceId: null,
+      id: 'LOOP',
+      name: 'ForEach',
+      startTime: 1,
+      endTime: 3,
+      duration: 2,
+      input: { items: ['a'] },
+      output: { Results: ['A'] },
+      logs: [{ level: 'info', message: 'one' }],
+    });
+    assert.deepEqual([Object.keys(killedStart!), 'input' in killedStop!, 'output' in killedStop!, killedStop!.error], [
+      ['eventId', 'action', 'sourceId', 'id', 'name', 'startTime'],
+      false,
+      false,
+      'Agent killed',
+    ]);
+    const [agentStart, agentStop] = stream.events('agent');
+    assert.deepEqual([agentStart!.input, agentStop!.input, agentStop!.error, 'result' in agentStop!], [{ n: [1] }, { n: [1] }, 'HTTP 500', false]);
+    stream.close();
+  });
+
+  test('streams here get what this instance wrote from memory; a stream behind another writer reads it all, in order, from the database', async () => {
+    const monitor = await open('agent-own');
+    const stream = await follow(monitor);
+    const run = (await hub.observe('agent-own', [monitor.monitorId]))!;
+    reads = 0;
+    run.token!({ eventId: 'x', componentId: 'X', kind: 'content', text: 'one' });
+    await run.flush();
+    await waitFor(() => stream.frames().length === 1);
+    assert.equal(reads, 0, 'nothing read back');
+
+    // Another writer (an instance whose announcement is still on its way) stores a chunk for the monitor;
+    // then this instance writes: the stream cannot skip the other's chunk, so it reads both.
+    await monitorStore.insertChunks([{ agent_id: 'agent-own', monitor_ids: `,${monitor.monitorId},`, events: 'llm/passthrough/content\ntwo', created_at: Date.now() }]);
+    run.token!({ eventId: 'x', componentId: 'X', kind: 'content', text: 'three' });
+    await run.flush();
+    await waitFor(() => stream.frames().length === 3);
+    assert.ok(reads > 0, 'read from the database');
+    assert.deepEqual(stream.frames().map((f) => f.data), ['one', 'two', 'three']);
+    const positions = stream.frames().map((f) => Number(f.id!.split(':')[1]));
+    assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+
+    // Up to date again: the next batch comes from memory.
+    reads = 0;
+    run.token!({ eventId: 'x', componentId: 'X', kind: 'content', text: 'four' });
+    await run.flush();
+    await waitFor(() => stream.frames().length === 4);
+    assert.equal(reads, 0);
+    stream.close();
   });
 
   test('a run with no monitor writes nothing; closed streams stop listening', async () => {
@@ -612,6 +688,29 @@ describe('across instances (PostgreSQL)', { skip: TEST_DB !== 'postgres' ? 'Post
       );
       c.end();
       subscription.close();
+
+      // Both instances write for one stream at once: the stream's own instance delivers its batches from
+      // memory, the other's are read back; every event arrives once, in the order of the chunks.
+      const mixed = collector();
+      const following = await two!.subscribe(monitor, mixed.sink);
+      const [fromOne, fromTwo] = await Promise.all([one!, two!].map((hub) => hub.observe('agent-pg', [monitor.monitorId])));
+      const sent: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const [run, name] = i % 3 === 0 ? [fromOne!, 'one'] : [fromTwo!, 'two'];
+        sent.push(`${name}-${i}`);
+        run.token!({ eventId: 'x', componentId: 'X', kind: 'thinking', text: `${name}-${i}` });
+        if (i % 4 === 3) await new Promise((r) => setTimeout(r, 3));
+      }
+      await Promise.all([fromOne!.flush(), fromTwo!.flush()]);
+      const thinking = () => mixed.frames().filter((f) => f.event === 'llm/passthrough/thinking');
+      await waitFor(() => thinking().length >= sent.length, { what: 'every event of both instances' });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(thinking().map((f) => f.data).sort(), [...sent].sort(), 'each once');
+      const positions = mixed.frames().map((f) => Number(f.id!.split(':')[1]));
+      assert.deepEqual(positions, [...positions].sort((a, b) => a - b), 'in chunk order');
+      assert.equal(new Set(positions).size, positions.length);
+      mixed.end();
+      following.close();
       await Promise.all([one!.close(), two!.close()]);
     } finally {
       await Promise.all(buses.map((b) => b.close()));
