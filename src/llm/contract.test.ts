@@ -30,6 +30,10 @@ before(async () => {
         return;
       }
       const input = JSON.parse(body);
+      if (req.url === '/v1/chat/completions' && (input.tools || input.messages.some((m: { role: string }) => m.role === 'tool'))) {
+        toolTurn(input, res);
+        return;
+      }
       if (input.stream === true) {
         streamed(req.url!, input, res);
         return;
@@ -77,6 +81,36 @@ function streamed(url: string, input: any, res: http.ServerResponse): void {
   res.end();
 }
 
+/**
+ * A conversation turn with tools: with a tool result in the history, the text `tool said: <result>`;
+ * else a call of the first tool offered, `{"x":1}` — whole, or streamed as OpenAI streams calls (the id
+ * and name first, then the arguments in pieces), with a usage chunk when asked.
+ */
+function toolTurn(input: any, res: http.ServerResponse): void {
+  const last = input.messages.at(-1);
+  const usage = { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 };
+  const text = last.role === 'tool' ? `tool said: ${last.content}` : null;
+  const call = { id: 'call_1', type: 'function', function: { name: input.tools?.[0]?.function?.name ?? 'none', arguments: '{"x":1}' } };
+  if (input.stream !== true) {
+    const message = text ? { role: 'assistant', content: text } : { role: 'assistant', content: null, tool_calls: [call] };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({ id: 'c2', object: 'chat.completion', choices: [{ index: 0, message, finish_reason: text ? 'stop' : 'tool_calls' }], usage }),
+    );
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const chunk = (delta: unknown, finish: string | null = null) =>
+    res.write(`data: ${JSON.stringify({ id: 'c2', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+  if (text) for (const content of pieces(text)) chunk({ content });
+  else {
+    chunk({ role: 'assistant', tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
+    for (const part of pieces(call.function.arguments)) chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] });
+  }
+  chunk({}, text ? 'stop' : 'tool_calls');
+  if (input.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id: 'c2', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [], usage })}\n\n`);
+  res.end('data: [DONE]\n\n');
+}
+
 /** `text` in pieces of at most 5 characters. */
 const pieces = (text: string) => text.match(/[\s\S]{1,5}/g) ?? [];
 
@@ -106,6 +140,61 @@ for (const [label, make, expected] of providers) {
     });
   });
 }
+
+for (const label of ['echo', 'smyth-echo'] as const) {
+  test(`${label} in a conversation: answers the last user message, never calls a tool, streams in pieces`, async () => {
+    const provider = label === 'echo' ? createEchoProvider() : createSmythEchoProvider();
+    const pieces: string[] = [];
+    const messages = [
+      { role: 'system' as const, content: 'be nice' },
+      { role: 'user' as const, content: 'first' },
+      { role: 'assistant' as const, content: 'ok' },
+      { role: 'user' as const, content: 'hello there bot' },
+    ];
+    const reply = await provider.chat({ messages, tools: [{ name: 't', description: 'd', parameters: { type: 'object' } }], maxOutputTokens: 50, onText: (t) => pieces.push(t) });
+    assert.equal(reply.text, label === 'echo' ? 'echo: hello there bot' : 'hello there bot');
+    assert.deepEqual(reply.toolCalls, []);
+    assert.equal(reply.finishReason, 'stop');
+    assert.equal(pieces.join(''), reply.text);
+  });
+}
+
+for (const streamed of [false, true]) {
+  test(`openai-compatible conversation${streamed ? ', streamed' : ''}: a tool call comes back whole; the tool's result gets the answer; usage is reported`, async () => {
+    const p = createOpenAiCompatibleProvider({ apiKey: 'sk-test', model: 'm', baseUrl: base, maxRetries: 0 });
+    const tools = [{ name: 'lookup', description: 'look it up', parameters: { type: 'object', properties: { x: { type: 'number' } } } }];
+    const pieces: string[] = [];
+    const onText = streamed ? { onText: (t: string) => pieces.push(t) } : {};
+    const first = await p.chat({ messages: [{ role: 'user', content: 'find x' }], tools, maxOutputTokens: 50, ...onText });
+    assert.deepEqual(first.toolCalls, [{ id: 'call_1', name: 'lookup', arguments: '{"x":1}' }]);
+    assert.equal(first.finishReason, 'tool_calls');
+    assert.deepEqual(first.usage, { promptTokens: 7, completionTokens: 5 });
+    const second = await p.chat({
+      messages: [
+        { role: 'user', content: 'find x' },
+        { role: 'assistant', content: null, tool_calls: first.toolCalls },
+        { role: 'tool', tool_call_id: 'call_1', content: '42' },
+      ],
+      tools,
+      maxOutputTokens: 50,
+      ...onText,
+    });
+    assert.equal(second.text, 'tool said: 42');
+    assert.deepEqual(second.toolCalls, []);
+    assert.equal(second.finishReason, 'stop');
+    if (streamed) assert.equal(pieces.join(''), 'tool said: 42');
+  });
+}
+
+test('openai-compatible conversation: a refused request is an LlmError with its status', async () => {
+  const bad = createOpenAiCompatibleProvider({ apiKey: 'sk-wrong', model: 'm', baseUrl: base, maxRetries: 0 });
+  await assert.rejects(bad.chat({ messages: [{ role: 'user', content: 'x' }], maxOutputTokens: 10 }), (e: unknown) => {
+    assert.ok(e instanceof LlmError);
+    assert.equal(e.status, 401);
+    assert.match(e.message, /openai-compatible .* chat: HTTP 401/);
+    return true;
+  });
+});
 
 test('openai-compatible streaming: an error event mid-stream rejects with an LlmError after the pieces before it', async () => {
   const p = createOpenAiCompatibleProvider({ apiKey: 'sk-test', model: 'm', baseUrl: base, maxRetries: 0 });

@@ -9,7 +9,7 @@
 import { jsonrepair } from 'jsonrepair';
 import { createOpenAiCompatibleProvider } from './openai-compatible/provider.ts';
 import { createSmythEchoProvider } from './smyth-echo/provider.ts';
-import type { LlmProvider } from './types.ts';
+import type { ChatReply, ChatRequest, LlmProvider } from './types.ts';
 
 /** One generation, as components ask for it. `maxOutputTokens` defaults to the router's (1024). */
 export interface ModelRequest {
@@ -81,15 +81,13 @@ export function parseModelMap(text: string): Record<string, string> {
   return map;
 }
 
-/** Build the router. Providers are made once per endpoint model name and reused. */
-export function createModelRouter(options: ModelRouterOptions = {}): ModelRouter {
+/** The provider for a model name: `Echo` offline, any other the endpoint's (made once per endpoint model, then reused). */
+function providerPicker(options: ModelRouterOptions): (model: string) => LlmProvider {
   const echo = createSmythEchoProvider();
   const openAi = options.openAi;
   const endpointConfigured = Boolean(openAi && (openAi.baseUrl || openAi.apiKey));
-  const defaultMax = options.defaultMaxOutputTokens ?? 1024;
   const providers = new Map<string, LlmProvider>();
-
-  const providerFor = (model: string): LlmProvider => {
+  return (model) => {
     if (isEchoModel(model)) return echo;
     if (!endpointConfigured || !openAi) throw new UnknownModelError(model);
     const target = openAi.models?.[model] ?? openAi.models?.['*'] ?? model;
@@ -108,7 +106,12 @@ export function createModelRouter(options: ModelRouterOptions = {}): ModelRouter
     }
     return provider;
   };
+}
 
+/** Build the router. Providers are made once per endpoint model name and reused. */
+export function createModelRouter(options: ModelRouterOptions = {}): ModelRouter {
+  const providerFor = providerPicker(options);
+  const defaultMax = options.defaultMaxOutputTokens ?? 1024;
   return async (request) => {
     const provider = providerFor(request.model);
     return provider.generate({
@@ -119,6 +122,23 @@ export function createModelRouter(options: ModelRouterOptions = {}): ModelRouter
       ...(request.onText ? { onText: request.onText } : {}),
     });
   };
+}
+
+/** One conversation turn, as the conversation engine asks for it (src/embodiments/conversation.ts). */
+export interface ChatModelRequest extends Omit<ChatRequest, 'maxOutputTokens'> {
+  model: string;
+  /** Default: the router's (1024). */
+  maxOutputTokens?: number;
+}
+
+/** Resolves to the model's turn. @throws {UnknownModelError} @throws {LlmError} from the provider */
+export type ChatRouter = (request: ChatModelRequest) => Promise<ChatReply>;
+
+/** Build the conversation router over the same models as {@link createModelRouter}. */
+export function createChatRouter(options: ModelRouterOptions = {}): ChatRouter {
+  const providerFor = providerPicker(options);
+  const defaultMax = options.defaultMaxOutputTokens ?? 1024;
+  return async ({ model, maxOutputTokens, ...request }) => providerFor(model).chat({ ...request, maxOutputTokens: maxOutputTokens ?? defaultMax });
 }
 
 const DIGITS = /^-?\d+(\.\d+)?$/;

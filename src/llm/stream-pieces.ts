@@ -2,6 +2,7 @@
  * Streaming helpers shared by the providers (`GenerateRequest.onText`): the pieces a caller is given
  * must concatenate to exactly the reply that is returned, and replies are trimmed.
  */
+import type { ChatMessage, ChatReply } from './types.ts';
 
 /**
  * A streamed reply, trimmed as it goes: leading whitespace is dropped, and whitespace is held back
@@ -43,4 +44,15 @@ export function splitIntoPieces(text: string): string[] {
   const pieces: string[] = [];
   for (let i = 0; i < words.length; i += size) pieces.push(words.slice(i, i + size).join(''));
   return pieces;
+}
+
+/**
+ * An offline model's conversation turn: `reply` (made from the last user message's text) streamed in
+ * pieces when asked, no tool calls, no usage. Offline models never call tools.
+ */
+export function offlineChatReply(messages: readonly ChatMessage[], reply: (lastUser: string) => string, onText?: (text: string) => void): ChatReply {
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+  const text = reply(lastUser?.content ?? '');
+  if (onText) for (const piece of splitIntoPieces(text)) onText(piece);
+  return { text, toolCalls: [], finishReason: 'stop' };
 }

@@ -6,7 +6,8 @@
  * exponential backoff (honouring `retry-after`) and times out each attempt.
  */
 import OpenAI, { APIError } from 'openai';
-import { LlmError, type GenerateRequest, type LlmProvider } from '../types.ts';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { LlmError, type ChatReply, type ChatRequest, type GenerateRequest, type LlmProvider, type ToolCall } from '../types.ts';
 import { trimmedStream } from '../stream-pieces.ts';
 
 /** Options of {@link createOpenAiCompatibleProvider}. */
@@ -48,9 +49,68 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
   const name = 'openai-compatible';
   const api = options.api ?? 'responses';
 
+  const failure = (error: unknown, which: string): LlmError =>
+    error instanceof APIError
+      ? new LlmError(`${name} (${baseURL}) ${which}: HTTP ${error.status ?? '?'}: ${error.message}`, name, error.status ?? undefined)
+      : new LlmError(`${name} (${baseURL}) ${which}: ${(error as Error).message}`, name);
+
   return {
     name,
     model: options.model,
+    async chat(request: ChatRequest): Promise<ChatReply> {
+      // Function calling goes through Chat Completions whatever `api` says: every OpenAI-compatible
+      // server speaks it, where few local ones speak the Responses API.
+      const body = {
+        model: options.model,
+        messages: request.messages.map((m): ChatCompletionMessageParam =>
+          m.role === 'assistant'
+            ? {
+                role: 'assistant',
+                content: m.content,
+                ...(m.tool_calls?.length ? { tool_calls: m.tool_calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) } : {}),
+              }
+            : m,
+        ),
+        max_tokens: request.maxOutputTokens,
+        ...(request.tools?.length ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) } : {}),
+      };
+      try {
+        if (!request.onText) {
+          const r = await client.chat.completions.create(body, { signal: request.signal });
+          const choice = r.choices[0];
+          const toolCalls: ToolCall[] = (choice?.message?.tool_calls ?? []).flatMap((c) => (c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : []));
+          return {
+            text: choice?.message?.content?.trim() ?? '',
+            toolCalls,
+            finishReason: toolCalls.length ? 'tool_calls' : choice?.finish_reason === 'length' ? 'length' : 'stop',
+            ...(r.usage ? { usage: { promptTokens: r.usage.prompt_tokens, completionTokens: r.usage.completion_tokens } } : {}),
+          };
+        }
+        const out = trimmedStream(request.onText);
+        const calls: { id: string; name: string; arguments: string }[] = [];
+        let finish: string | null = null;
+        let usage: ChatReply['usage'];
+        const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: request.signal });
+        for await (const chunk of stream) {
+          if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+          const choice = chunk.choices[0];
+          if (!choice) continue;
+          out.push(choice.delta?.content ?? '');
+          // A call arrives in pieces keyed by its index: the id and name first, the arguments in parts.
+          for (const piece of choice.delta?.tool_calls ?? []) {
+            const call = (calls[piece.index] ??= { id: '', name: '', arguments: '' });
+            if (piece.id) call.id = piece.id;
+            if (piece.function?.name) call.name += piece.function.name;
+            if (piece.function?.arguments) call.arguments += piece.function.arguments;
+          }
+          if (choice.finish_reason) finish = choice.finish_reason;
+        }
+        const toolCalls = calls.filter((c) => c.name);
+        return { text: out.text(), toolCalls, finishReason: toolCalls.length ? 'tool_calls' : finish === 'length' ? 'length' : 'stop', ...(usage ? { usage } : {}) };
+      } catch (error) {
+        throw failure(error, 'chat');
+      }
+    },
     async generate(request: GenerateRequest): Promise<string> {
       try {
         if (api === 'chat') {
@@ -92,10 +152,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         const r = await client.responses.create(body, { signal: request.signal });
         return r.output_text?.trim() ?? '';
       } catch (error) {
-        if (error instanceof APIError) {
-          throw new LlmError(`${name} (${baseURL}) ${api}: HTTP ${error.status ?? '?'}: ${error.message}`, name, error.status ?? undefined);
-        }
-        throw new LlmError(`${name} (${baseURL}) ${api}: ${(error as Error).message}`, name);
+        throw failure(error, api);
       }
     },
   };

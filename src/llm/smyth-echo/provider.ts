@@ -5,12 +5,13 @@
  * Not the `echo` provider beside it, which prefixes `echo: ` for the Runtime Connect bot. Asked to stream
  * (`onText`), it hands its reply over in a few pieces, as SRE's connectors stream a model's.
  */
-import { splitIntoPieces } from '../stream-pieces.ts';
+import { offlineChatReply, splitIntoPieces } from '../stream-pieces.ts';
 import type { GenerateRequest, LlmProvider } from '../types.ts';
 
 /**
  * The `Echo` model: `generate({input})` resolves to `input` exactly (no trimming, no prefix); streamed, its
- * pieces concatenate to `input` exactly.
+ * pieces concatenate to `input` exactly. In a conversation it answers the last user message, unchanged, and never
+ * calls a tool.
  * Source: SRE `Echo.class.ts` `request()`; fixture `smyth/sre-echo-LLMPrompt.smyth` answers
  * `Saying : Write a poem about flowers, the word Rose` for the prompt `Saying : {{Input}}`.
  */
@@ -21,6 +22,9 @@ export function createSmythEchoProvider(): LlmProvider {
     async generate(request: GenerateRequest): Promise<string> {
       if (request.onText) for (const piece of splitIntoPieces(request.input)) request.onText(piece);
       return request.input;
+    },
+    async chat(request) {
+      return offlineChatReply(request.messages, (text) => text, request.onText);
     },
   };
 }
