@@ -24,6 +24,7 @@ import type { AgentsService, AgentView } from './service.ts';
 import { AGENT_NAME_MAX_CHARS } from './service.ts';
 import { KEY_NAME, KEY_VALUE_MAX_CHARS } from './vault.ts';
 import { SKILL_ACCESS_MODES, type AgentKeyInfo, type AgentMeta, type AgentProblem, type AgentVersionInfo, type CallRecord, type RunRecord, type SkillAccess } from './types.ts';
+import { ALLOWED_ORIGINS_MAX, EMBODIMENT_NAMES, normalizeOrigin, type EmbodimentName, type EmbodimentSetting, type EmbodimentSettings, type EmbodimentSettingsPatch } from './embodiment-settings.ts';
 
 /** Options of {@link agentsRoutes}. */
 export interface AgentsRoutesOptions {
@@ -49,6 +50,35 @@ const ProblemBody = z.object({
 });
 const VersionBody = z.object({ version: z.string(), created_at: Iso, created_by: z.string() });
 const KeyBody = z.object({ name: z.string(), created_at: Iso, updated_at: Iso });
+const EmbodimentBody = z.object({ enabled: z.boolean(), allowed_origins: z.array(z.string()).describe('browser origins that may call it (CORS); `*` any') });
+const EmbodimentsBody = z.object({
+  openai: EmbodimentBody.describe('OpenAI-compatible `/v1/chat/completions`, `/v1/responses`, `/v1/models`'),
+  mcp: EmbodimentBody.describe('MCP server (Streamable HTTP and legacy SSE)'),
+  openapi: EmbodimentBody.describe('OpenAPI documents, Swagger UI, Postman collection, ChatGPT actions'),
+  chat: EmbodimentBody.describe('the chat page and the embeddable widget'),
+  alexa: EmbodimentBody.describe('Alexa skill endpoint'),
+  chat_model: z.string().nullable().describe("the model conversations use; null: the server's CHAT_DEFAULT_MODEL"),
+});
+const EmbodimentPatch = z.object({
+  enabled: z.boolean().optional(),
+  allowed_origins: z
+    .array(z.string().max(300))
+    .max(ALLOWED_ORIGINS_MAX)
+    .optional()
+    .superRefine((origins, ctx) => {
+      for (const origin of origins ?? []) {
+        try {
+          normalizeOrigin(origin);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }
+    }),
+});
+const embodimentsJson = (e: EmbodimentSettings): z.infer<typeof EmbodimentsBody> => {
+  const one = (s: EmbodimentSetting) => ({ enabled: s.enabled, allowed_origins: s.allowedOrigins });
+  return { openai: one(e.openai), mcp: one(e.mcp), openapi: one(e.openapi), chat: one(e.chat), alexa: one(e.alexa), chat_model: e.chatModel };
+};
 const MetaBody = z.object({
   id: z.string(),
   name: z.string(),
@@ -56,6 +86,7 @@ const MetaBody = z.object({
   skill_access: z.enum(SKILL_ACCESS_MODES as [SkillAccess, ...SkillAccess[]]),
   skill_key_name: z.string().nullable(),
   debug_enabled: z.boolean(),
+  embodiments: EmbodimentsBody,
   created_at: Iso,
   updated_at: Iso,
 });
@@ -124,6 +155,7 @@ const metaJson = (a: AgentMeta): z.infer<typeof MetaBody> => ({
   skill_access: a.skillAccess,
   skill_key_name: a.skillKeyName,
   debug_enabled: a.debugEnabled,
+  embodiments: embodimentsJson(a.embodiments),
   created_at: iso(a.createdAt)!,
   updated_at: iso(a.updatedAt)!,
 });
@@ -136,6 +168,17 @@ export function agentJson(a: AgentView): z.infer<typeof AgentBody> {
     versions: a.versions.map(versionJson),
     problems: a.problems.map(problemJson),
   };
+}
+/** The PATCH body's `embodiments` as the service takes it. */
+function embodimentsPatch(body: { chat_model?: string | null | undefined } & Partial<Record<EmbodimentName, { enabled?: boolean | undefined; allowed_origins?: string[] | undefined } | undefined>>): EmbodimentSettingsPatch {
+  const patch: EmbodimentSettingsPatch = {};
+  for (const name of EMBODIMENT_NAMES) {
+    const one = body[name];
+    if (!one) continue;
+    patch[name] = { ...(one.enabled !== undefined ? { enabled: one.enabled } : {}), ...(one.allowed_origins !== undefined ? { allowedOrigins: one.allowed_origins } : {}) };
+  }
+  if (body.chat_model !== undefined) patch.chatModel = body.chat_model;
+  return patch;
 }
 const duration = (from: number, to: number | null) => (to === null ? null : Math.max(0, to - from));
 /** A {@link RunRecord} as JSON. */
@@ -266,6 +309,18 @@ export async function agentsRoutes(app: FastifyInstance, opts: AgentsRoutesOptio
             .optional()
             .refine((v) => v === undefined || v === null || JSON.stringify(v).length <= MOCK_DATA_MAX_BYTES, `mock_data is larger than ${MOCK_DATA_MAX_BYTES} bytes`)
             .describe('stubbed outputs per component id; null removes them'),
+          embodiments: z
+            .object({
+              openai: EmbodimentPatch.optional(),
+              mcp: EmbodimentPatch.optional(),
+              openapi: EmbodimentPatch.optional(),
+              chat: EmbodimentPatch.optional(),
+              alexa: EmbodimentPatch.optional(),
+              chat_model: z.string().max(200).nullable().optional(),
+            })
+            .strict()
+            .optional()
+            .describe('switch embodiments on or off, set their browser origins and the chat model (given fields only)'),
         }),
         response: { 200: z.object({ agent: AgentBody }) },
       },
@@ -278,6 +333,7 @@ export async function agentsRoutes(app: FastifyInstance, opts: AgentsRoutesOptio
         ...(b.skill_key_name !== undefined ? { skillKeyName: b.skill_key_name } : {}),
         ...(b.debug_enabled !== undefined ? { debugEnabled: b.debug_enabled } : {}),
         ...(b.mock_data !== undefined ? { mockData: b.mock_data } : {}),
+        ...(b.embodiments !== undefined ? { embodiments: embodimentsPatch(b.embodiments) } : {}),
       });
       return { agent: agentJson(agent) };
     },

@@ -11,13 +11,13 @@
  *
  * | method | path | who |
  * |---|---|---|
- * | GET, POST | /api/* , /v:version/api/* , /agents/:agentId/api/* | per the agent's skill access: owner (default), vault key, or public |
+ * | GET, POST | /api/* , /v:version/api/* , /agents/:agentId/api/* , /agents/:agentId/v:version/api/* | per the agent's skill access: owner (default), vault key, or public |
  */
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RunRequest, UploadedFile } from './engine/types.ts';
-import type { AgentRunner, SkillAnswer, SkillCall } from './runner.ts';
+import type { AgentRunner, SkillAnswer, SkillCall, SkillCaller } from './runner.ts';
 
 /** The debug headers of a skill call, as sent (absent: undefined; present and empty: ''). */
 export interface DebugHeaders {
@@ -137,6 +137,24 @@ export function agentFromHost(host: string, defaultDomain: string, prodDomain: s
   return { production: false };
 }
 
+/**
+ * Who is calling a skill (or an embodiment of its agent): a person's credential — a web session with
+ * its CSRF token, an `orr_` access token or an API JWT — or else a bearer to compare with the agent's
+ * vault key. Runtime tokens and bot JWTs are for their own surfaces and count as no one.
+ */
+export function skillCallerOf(request: FastifyRequest, checkCsrf: (sessionHash: string, token: string | undefined) => boolean): SkillCaller {
+  let principal = request.principal && ['session', 'access_token', 'jwt'].includes(request.principal.via) ? request.principal : null;
+  // A skill may act on GET too, and a cross-site page can make a browser send the session cookie
+  // with a GET: a cookie counts only with the session's CSRF token, whatever the method.
+  if (principal?.sessionHash) {
+    const token = request.headers['x-csrf-token'];
+    if (!checkCsrf(principal.sessionHash, typeof token === 'string' ? token : undefined)) principal = null;
+  }
+  const authorization = request.headers.authorization;
+  const bearer = !request.principal && authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : undefined;
+  return { userId: principal?.user.userId, admin: principal?.user.isAdmin, bearer };
+}
+
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -192,17 +210,7 @@ export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerR
     const version = parts.version ?? headerText(request.headers['x-agent-version']) ?? (host.production ? 'latest' : undefined);
     let body: Record<string, unknown> = {};
     let files: UploadedFile[] | undefined;
-    // Runtime tokens and bot JWTs are for their own surfaces; a skill takes a person's credential.
-    let principal = request.principal && ['session', 'access_token', 'jwt'].includes(request.principal.via) ? request.principal : null;
-    // A skill may act on GET too, and a cross-site page can make a browser send the session cookie
-    // with a GET: a cookie counts only with the session's CSRF token, whatever the method.
-    if (principal?.sessionHash) {
-      const token = request.headers['x-csrf-token'];
-      if (!opts.checkCsrf(principal.sessionHash, typeof token === 'string' ? token : undefined)) principal = null;
-    }
-    const authorization = request.headers.authorization;
-    const bearer = !request.principal && authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : undefined;
-    const caller = { userId: principal?.user.userId, admin: principal?.user.isAdmin, bearer };
+    const caller = skillCallerOf(request, opts.checkCsrf);
     if (request.isMultipart()) {
       // Up to 25 MB of uploads are read only for a caller the agent will take.
       const refused = await opts.runner.refusal({ agentId, version, caller, request: { method: request.method, path, body: {}, query: {}, headers: {} } });
@@ -282,6 +290,20 @@ export async function agentRunnerRoutes(app: FastifyInstance, opts: AgentRunnerR
       const match = VERSION_SEGMENT.exec(version);
       const endpoint = endpointOf(rest);
       return match && endpoint ? { version: match[1]!, endpoint } : undefined;
+    }),
+  });
+  // A deployed version by path under the agent's own prefix (what an agent's versioned OpenAPI document,
+  // src/embodiments/openapi, points its clients at).
+  app.route({
+    method: methods,
+    url: '/agents/:agentId/:version/api/*',
+    config,
+    schema: { hide: true },
+    handler: handler((request) => {
+      const { agentId, version, '*': rest } = request.params as { agentId: string; version: string; '*': string };
+      const match = VERSION_SEGMENT.exec(version);
+      const endpoint = endpointOf(rest);
+      return match && endpoint && AGENT_ID.test(agentId) ? { agentId, version: match[1]!, endpoint } : undefined;
     }),
   });
   app.route({

@@ -10,6 +10,7 @@ import { DomainError } from '../lib/errors.ts';
 import type { AgentMemory } from './engine/component.ts';
 import { exportAgent, importAgent, skillsOf, type AgentDefinition, type Skill } from './definition.ts';
 import { AgentErrors, problemsJson } from './errors.ts';
+import { applyEmbodimentPatch, readEmbodimentSettings, type EmbodimentSettingsPatch } from './embodiment-settings.ts';
 import { createAgentMemory } from './memory.ts';
 import type { RunReader, RunRecorder } from './run-recorder.ts';
 import type { AgentMetaRow, AgentsStore } from './store.ts';
@@ -37,7 +38,7 @@ export interface AgentView extends AgentMeta {
 
 /** What the runner gets for one run (see {@link AgentsService.loadForRun}). */
 export interface LoadedAgent {
-  agent: Pick<AgentMeta, 'id' | 'ownerId' | 'name' | 'skillAccess' | 'skillKeyName' | 'debugEnabled'>;
+  agent: Pick<AgentMeta, 'id' | 'ownerId' | 'name' | 'skillAccess' | 'skillKeyName' | 'debugEnabled' | 'embodiments' | 'createdAt'>;
   /** The deployed version run, or null for the draft. */
   version: string | null;
   /** The stored `.smyth` text. */
@@ -56,6 +57,8 @@ export interface AgentSettings {
   debugEnabled?: boolean;
   /** Stubbed outputs per component id (`{componentId: {data: {outputs: {...}}}}`), null to remove. */
   mockData?: Record<string, unknown> | null;
+  /** Embodiments switched on or off, their browser origins, the chat model (merged over the current settings). */
+  embodiments?: EmbodimentSettingsPatch;
 }
 
 /** Default name of an agent whose document has none. */
@@ -106,6 +109,7 @@ function toMeta(row: AgentMetaRow): AgentMeta {
     skillAccess: row.skill_access as SkillAccess,
     skillKeyName: row.skill_key_name,
     debugEnabled: row.debug_enabled === 1,
+    embodiments: readEmbodimentSettings(row.embodiments),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -178,7 +182,7 @@ export function createAgentsService(deps: AgentsDeps) {
       const { definition, problems } = parse(source);
       const now = clock.now();
       const id = newAgentId();
-      await store.insertAgent({ id, owner_id: caller.userId, name: nameOf(options.name, definition), document: source, skill_access: 'owner', skill_key_name: 'API_KEY', debug_enabled: 0, mock_data: null, created_at: now, updated_at: now });
+      await store.insertAgent({ id, owner_id: caller.userId, name: nameOf(options.name, definition), document: source, skill_access: 'owner', skill_key_name: 'API_KEY', debug_enabled: 0, mock_data: null, embodiments: null, created_at: now, updated_at: now });
       return { agent: await fullView(id), problems };
     },
 
@@ -209,6 +213,7 @@ export function createAgentsService(deps: AgentsDeps) {
         ...(settings.skillKeyName !== undefined ? { skill_key_name: settings.skillKeyName } : {}),
         ...(settings.debugEnabled !== undefined ? { debug_enabled: settings.debugEnabled ? 1 : 0 } : {}),
         ...(settings.mockData !== undefined ? { mock_data: settings.mockData === null ? null : JSON.stringify(settings.mockData) } : {}),
+        ...(settings.embodiments !== undefined ? { embodiments: JSON.stringify(applyEmbodimentPatch(readEmbodimentSettings(row.embodiments), settings.embodiments)) } : {}),
         updated_at: Math.max(clock.now(), row.updated_at + 1),
       });
       return fullView(id);
@@ -313,7 +318,7 @@ export function createAgentsService(deps: AgentsDeps) {
       if (version !== undefined && wanted === undefined) return { notFound: 'version' };
       const key = `${agentId}\u0000${wanted ?? ''}`;
       const hit = cache.get(key);
-      const agent = { id: meta.id, ownerId: meta.owner_id, name: meta.name, skillAccess: meta.skill_access as SkillAccess, skillKeyName: meta.skill_key_name, debugEnabled: meta.debug_enabled === 1 };
+      const agent = { id: meta.id, ownerId: meta.owner_id, name: meta.name, skillAccess: meta.skill_access as SkillAccess, skillKeyName: meta.skill_key_name, debugEnabled: meta.debug_enabled === 1, embodiments: readEmbodimentSettings(meta.embodiments), createdAt: meta.created_at };
       if (hit && hit.stamp === meta.updated_at) return { ...hit.loaded, agent };
       let resolved: string | null = null;
       let document: string;

@@ -21,9 +21,9 @@ export type RunRow = Selectable<Database['agent_runs']>;
 export type CallRow = Selectable<Database['agent_calls']>;
 
 /** Settings a PATCH may change (plus `updated_at`). */
-export type AgentUpdate = Partial<Pick<AgentRow, 'name' | 'document' | 'skill_access' | 'skill_key_name' | 'debug_enabled' | 'mock_data'>> & { updated_at: number };
+export type AgentUpdate = Partial<Pick<AgentRow, 'name' | 'document' | 'skill_access' | 'skill_key_name' | 'debug_enabled' | 'mock_data' | 'embodiments'>> & { updated_at: number };
 
-const META_COLUMNS = ['id', 'owner_id', 'name', 'skill_access', 'skill_key_name', 'debug_enabled', 'created_at', 'updated_at'] as const;
+const META_COLUMNS = ['id', 'owner_id', 'name', 'skill_access', 'skill_key_name', 'debug_enabled', 'embodiments', 'created_at', 'updated_at'] as const;
 const META_BY_ID = `select ${META_COLUMNS.join(', ')} from agents where id = `;
 const META_BY_ID_SQLITE = `${META_BY_ID}?`;
 const META_BY_ID_POSTGRES = `${META_BY_ID}$1`;

@@ -14,6 +14,8 @@
 import type { ComponentLog } from './engine/component.ts';
 
 /** Who may call an agent's skills. */
+import type { EmbodimentSettings } from './embodiment-settings.ts';
+
 export type SkillAccess = 'owner' | 'key' | 'public';
 /** Every {@link SkillAccess}, for schemas. */
 export const SKILL_ACCESS_MODES: readonly SkillAccess[] = ['owner', 'key', 'public'];
@@ -38,6 +40,8 @@ export interface AgentMeta {
    * session until its owner steps it to the end (src/debugger). Switched by the owner.
    */
   debugEnabled: boolean;
+  /** Which embodiments are on, their browser origins and the chat model (src/agents/embodiment-settings.ts). */
+  embodiments: EmbodimentSettings;
   /** ms since epoch */
   createdAt: number;
   /** ms since epoch; changes with the draft, the settings and each deploy. */

@@ -14,6 +14,7 @@ import * as m000007 from './migrations/000007-bots.ts';
 import * as m000008 from './migrations/000008-agents.ts';
 import * as m000009 from './migrations/000009-debugger.ts';
 import * as m000010 from './migrations/000010-debugger-monitor.ts';
+import * as m000011 from './migrations/000011-embodiments.ts';
 
 /** Every migration in order; append, never edit. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '000008-agents': m000008,
   '000009-debugger': m000009,
   '000010-debugger-monitor': m000010,
+  '000011-embodiments': m000011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -223,6 +223,8 @@ export interface Database {
     debug_enabled: number;
     /** Stubbed component outputs for the debugger, `{componentId: {data: {outputs}}}` JSON (000009), null for none. */
     mock_data: string | null;
+    /** Embodiment settings JSON (000011; src/agents/embodiment-settings.ts), null for the defaults. */
+    embodiments: string | null;
     created_at: number;
     updated_at: number;
   };

@@ -92,6 +92,39 @@ describe('/api/agents', () => {
     assert.equal((await u.alice.req('DELETE', `/api/agents/${id}`)).status, 404);
   });
 
+  test('PATCH embodiments: defaults, a partial change kept across changes, origins normalised, bad ones 400 naming them; another user 404', async () => {
+    const id = await importFixture(u.alice, fixture('sre-echo-LLMPrompt.smyth'));
+    const fresh = (await u.alice.get(`/api/agents/${id}`)).body.agent;
+    assert.deepEqual(fresh.embodiments, {
+      openai: { enabled: true, allowed_origins: [] },
+      mcp: { enabled: true, allowed_origins: [] },
+      openapi: { enabled: true, allowed_origins: [] },
+      chat: { enabled: true, allowed_origins: [] },
+      alexa: { enabled: false, allowed_origins: [] },
+      chat_model: null,
+    });
+    const first = await u.alice.req('PATCH', `/api/agents/${id}`, { embodiments: { alexa: { enabled: true }, chat: { allowed_origins: ['https://Shop.Example/'] }, chat_model: 'echo' } });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const second = await u.alice.req('PATCH', `/api/agents/${id}`, { embodiments: { mcp: { enabled: false } } });
+    assert.deepEqual(second.body.agent.embodiments, {
+      ...fresh.embodiments,
+      alexa: { enabled: true, allowed_origins: [] },
+      chat: { enabled: true, allowed_origins: ['https://shop.example'] },
+      mcp: { enabled: false, allowed_origins: [] },
+      chat_model: 'echo',
+    });
+    assert.deepEqual((await u.alice.get(`/api/agents/${id}`)).body.agent.embodiments, second.body.agent.embodiments, 'stored');
+    for (const bad of [{ chat: { allowed_origins: ['shop.example'] } }, { chat: { allowed_origins: ['https://a.example/path'] } }, { voice: { enabled: true } }, { openai: { enabled: 'yes' } }]) {
+      const res = await u.alice.req('PATCH', `/api/agents/${id}`, { embodiments: bad });
+      assert.equal(res.status, 400, JSON.stringify(bad));
+    }
+    const named = await u.alice.req('PATCH', `/api/agents/${id}`, { embodiments: { chat: { allowed_origins: ['ftp://x.example'] } } });
+    assert.match(JSON.stringify(named.body), /ftp:\/\/x\.example/);
+    assert.equal((await u.alice.req('PATCH', `/api/agents/${id}`, { embodiments: { chat_model: null } })).body.agent.embodiments.chat_model, null);
+    assert.equal((await u.bob.req('PATCH', `/api/agents/${id}`, { embodiments: { alexa: { enabled: false } } })).status, 404);
+    assert.equal((await u.alice.get(`/api/agents/${id}`)).body.agent.embodiments.alexa.enabled, true, 'unchanged by bob');
+  });
+
   test('deploy: 1.0, then the next minor, an explicit version, a duplicate 409; versions are immutable', async () => {
     const id = await importFixture(u.alice, fixture('sre-echo-LLMPrompt.smyth'));
     const deploy = (body?: unknown) => u.alice.req('POST', `/api/agents/${id}/deploy`, body);
