@@ -22,6 +22,8 @@ import { agentsRoutes } from './agents/routes.ts';
 import { agentRunnerRoutes } from './agents/runner-routes.ts';
 import { debuggerRoutes } from './debugger/routes.ts';
 import { monitorRoutes } from './debugger/monitor-routes.ts';
+import { embodimentRoutes } from './embodiments/routes.ts';
+import { isEmbodimentPath } from './embodiments/http.ts';
 import { createServices, type Services } from './services.ts';
 import { errorsPlugin } from './server/errors.ts';
 import { correlationIdOf, requestContextPlugin } from './server/request-context.ts';
@@ -150,6 +152,21 @@ function moduleList(config: Config, clock: Clock): OrreryModule[] {
       },
     },
     {
+      name: 'embodiments',
+      modes: ['embodiment'],
+      register: async (app, s) => {
+        await app.register(embodimentRoutes, {
+          embodiments: s.embodiments,
+          defaultAgentDomain: config.agentDomains.default,
+          prodAgentDomain: config.agentDomains.prod,
+          checkCsrf: (sessionHash, token) => s.accounts.checkCsrf(sessionHash, token),
+          publicOrigin: config.publicOrigin,
+          alexaVerifySignature: config.embodiments.alexaVerifySignature,
+          now: () => clock.now(),
+        });
+      },
+    },
+    {
       name: 'web',
       modes: ['runtime'],
       register: async (app) => {
@@ -161,6 +178,10 @@ function moduleList(config: Config, clock: Clock): OrreryModule[] {
 
 function wanted(module: OrreryModule, modes: readonly ServerMode[]): boolean {
   return module.modes === 'all' || modes.includes('runtime') || module.modes.some((m) => modes.includes(m));
+}
+
+function wantsEmbodiments(modes: readonly ServerMode[]): boolean {
+  return modes.includes('runtime') || modes.includes('embodiment');
 }
 
 /** Build the Fastify app with every cross-cutting plugin and the modules `SERVER_MODE` selects. */
@@ -216,6 +237,7 @@ export async function createApp(deps: AppDeps): Promise<OrreryApp> {
     corsOrigins: config.corsOrigins,
     ...(config.publicOrigin ? { publicOrigin: config.publicOrigin } : {}),
     devPort: config.nodeEnv === 'development' ? config.port : undefined,
+    ...(wantsEmbodiments(config.serverModes) ? { ownCorsPath: isEmbodimentPath } : {}),
   });
   await app.register(cookie);
   await app.register(authPlugin, { accounts, secureCookies: config.isProduction });

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config/load.ts';
-import type { Store } from './store/database.ts';
+import { openStore, type Store } from './store/database.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createAccountsStore } from './accounts/store.ts';
 import { createAccountsService, type AccountsService } from './accounts/service.ts';
@@ -30,7 +30,9 @@ import { createAgentsService, type AgentsService } from './agents/service.ts';
 import { isKnownComponentType } from './agents/components/index.ts';
 import { createAgentRunner, type AgentRunner, type LiveDebugHold } from './agents/runner.ts';
 import { createQueuedAsyncBranches } from './agents/async-jobs.ts';
-import { createModelRouter } from './llm/models.ts';
+import { createChatRouter, createModelRouter } from './llm/models.ts';
+import { createConversations } from './embodiments/conversation.ts';
+import { createEmbodimentsService, type EmbodimentsService } from './embodiments/service.ts';
 import { createDebuggerStore } from './debugger/store.ts';
 import { createDebuggerService, type DebuggerService } from './debugger/service.ts';
 import { createMonitorStore } from './debugger/monitor-store.ts';
@@ -49,6 +51,8 @@ export interface Services {
   agentRunner: AgentRunner;
   /** Debug sessions, live debug (src/debugger). */
   debugger: DebuggerService;
+  /** Agents as OpenAI-compatible models, MCP servers, documents, Alexa skills and chats (src/embodiments). */
+  embodiments: EmbodimentsService;
   /** The debugger's monitor streams (src/debugger/monitor.ts). */
   monitors: MonitorStreams;
 }
@@ -164,18 +168,25 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
   });
   // The debugger is built on the runner and holds its live-debug calls: tied after both exist.
   const liveDebug: { current?: LiveDebugHold } = {};
+  const models = { openAi: { ...(openaiBaseUrl ? { baseUrl: openaiBaseUrl } : {}), ...(openaiApiKey ? { apiKey: openaiApiKey } : {}) } };
   const agentRunner: AgentRunner = createAgentRunner({
     liveDebug,
     async: asyncBranches,
     agents,
-    generate: createModelRouter({ openAi: { ...(openaiBaseUrl ? { baseUrl: openaiBaseUrl } : {}), ...(openaiApiKey ? { apiKey: openaiApiKey } : {}) } }),
+    generate: createModelRouter(models),
     http: { allowPrivateNetwork: config.agents.httpAllowPrivate, timeoutMs: config.agents.httpTimeoutMs },
     runTimeoutMs: config.agents.runTimeoutMs,
   });
 
-  const monitors = createMonitorHub({ store: createMonitorStore(store.db, store.dialect), bus: eventBus.bus, clock, log });
+  // Debug sessions and monitor events may lose their last writes to a crash of the database (what a
+  // step or a stream then does: docs/debugger.md); on PostgreSQL their commits do not wait for the disk.
+  const debugStore = store.dialect === 'postgres' && config.databaseUrl ? openStore({ databaseUrl: config.databaseUrl, dataPath: config.dataPath, pgPoolMax: 4, synchronousCommit: false }) : undefined;
+  const monitors = createMonitorHub({ store: createMonitorStore(debugStore?.db ?? store.db, store.dialect), bus: eventBus.bus, clock, log });
   const debuggerService = createDebuggerService({
-    store: createDebuggerStore(store.db),
+    // A step waits on two writes of its session (the claim, then the state): on PostgreSQL they skip the
+    // wait for the disk. A crash of the database may lose a session's last step, which the client
+    // runs again (docs/debugger.md "Sessions").
+    store: createDebuggerStore(debugStore?.db ?? store.db),
     runner: agentRunner,
     monitors,
     bus: eventBus.bus,
@@ -184,13 +195,20 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
   });
   liveDebug.current = (loaded, call) => debuggerService.holdLive(loaded, call);
 
+  const embodiments = createEmbodimentsService({
+    runner: agentRunner,
+    agents,
+    conversations: createConversations({ chat: createChatRouter(models), maxToolRounds: config.embodiments.chatMaxToolRounds }),
+    defaultChatModel: config.embodiments.chatDefaultModel,
+  });
+
   const sharedRoomId = await rooms.ensureSharedRoom();
   rooms.setSendPolicy(sharedRoomId, runtime.sharedSendPolicy);
   accounts.onUserCreated(async (user) => void (await rooms.join(sharedRoomId, user.userId, matrix.memberProfile(user))));
   accounts.onCredentialsRevoked((userId) => rooms.announceCredentialsRevoked(userId));
 
   return {
-    services: { accounts, rooms, runtime, matrix, queue, bots, agents, agentRunner, debugger: debuggerService, monitors },
+    services: { accounts, rooms, runtime, matrix, queue, bots, agents, agentRunner, debugger: debuggerService, monitors, embodiments },
     checks: eventBus.health ? { event_bus: eventBus.health } : {},
     async close() {
       await queue.stop();
@@ -198,6 +216,7 @@ export async function createServices(deps: ServicesDeps): Promise<AssembledServi
       await agents.flushRuns();
       await monitors.close();
       await eventBus.close();
+      await debugStore?.close();
     },
   };
 }

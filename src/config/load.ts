@@ -88,6 +88,14 @@ export interface Config {
     openaiBaseUrl: string | undefined;
     openaiApiKey: string | undefined;
   };
+  embodiments: {
+    /** See CHAT_DEFAULT_MODEL (resolved: never empty). */
+    chatDefaultModel: string;
+    /** See CHAT_MAX_TOOL_ROUNDS. */
+    chatMaxToolRounds: number;
+    /** See ALEXA_VERIFY_SIGNATURE (resolved against NODE_ENV). */
+    alexaVerifySignature: boolean;
+  };
   debugger: {
     /** See DEBUG_SESSION_TTL_MS. */
     sessionTtlMs: number;
@@ -199,6 +207,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       httpAllowPrivate: e.AGENT_HTTP_ALLOW_PRIVATE,
       openaiBaseUrl: e.OPENAI_BASE_URL || undefined,
       openaiApiKey: e.OPENAI_API_KEY || undefined,
+    },
+    embodiments: {
+      chatDefaultModel: e.CHAT_DEFAULT_MODEL?.trim() || (e.OPENAI_BASE_URL || e.OPENAI_API_KEY ? 'gpt-4o-mini' : 'echo'),
+      chatMaxToolRounds: e.CHAT_MAX_TOOL_ROUNDS,
+      alexaVerifySignature: e.ALEXA_VERIFY_SIGNATURE === 'auto' ? isProduction : e.ALEXA_VERIFY_SIGNATURE === 'true',
     },
     debugger: { sessionTtlMs: e.DEBUG_SESSION_TTL_MS, closedTtlMs: e.DEBUG_CLOSED_TTL_MS, liveHoldMs: e.DEBUG_LIVE_HOLD_MS },
     syncWakeMaxDelayMs: e.SYNC_WAKE_MAX_DELAY_MS,

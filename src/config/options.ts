@@ -132,6 +132,9 @@ export const envSchema = z.object({
   AGENT_HTTP_ALLOW_PRIVATE: bool('AGENT_HTTP_ALLOW_PRIVATE').prefault('false'),
   OPENAI_BASE_URL: z.string().optional(),
   OPENAI_API_KEY: z.string().optional(),
+  CHAT_DEFAULT_MODEL: z.string().optional(),
+  CHAT_MAX_TOOL_ROUNDS: int('CHAT_MAX_TOOL_ROUNDS', 1, 50).prefault('8'),
+  ALEXA_VERIFY_SIGNATURE: z.enum(['auto', 'true', 'false'], { error: 'must be auto, true or false' }).prefault('auto'),
 });
 
 /** Raw environment input accepted by {@link envSchema}. */
@@ -194,6 +197,9 @@ export const OPTION_DOCS: Record<keyof EnvInput, string> = {
   AGENT_HTTP_ALLOW_PRIVATE: 'Let agents\' outbound HTTP (APICall) reach loopback, private and link-local addresses (refused by default).',
   OPENAI_BASE_URL: 'OpenAI-compatible API base URL for agents\' models other than the offline `Echo` (e.g. https://api.openai.com/v1); unset: only `Echo` answers.',
   OPENAI_API_KEY: 'API key sent to OPENAI_BASE_URL. A secret: prefer a file-mounted environment.',
+  CHAT_DEFAULT_MODEL: 'Model of agents\' conversations (OpenAI-compatible API, chat page, Alexa) when the agent names none; default `gpt-4o-mini` when OPENAI_BASE_URL or OPENAI_API_KEY is set, else the offline `echo`.',
+  CHAT_MAX_TOOL_ROUNDS: 'Most model turns one conversation answer may take calling skills as tools before it must answer.',
+  ALEXA_VERIFY_SIGNATURE: 'Check Alexa requests\' signature and timestamp as Amazon requires: `auto` (on when NODE_ENV=production), `true` or `false` (local testing only).',
   SYNC_WAKE_MAX_DELAY_MS: 'Longest a woken Matrix `/sync` long-poll is held while the server is busy, so that a room in full flow is answered in fewer, fuller batches, milliseconds (0: never held; an idle server answers at once).',
 };
 

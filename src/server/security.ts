@@ -48,6 +48,13 @@ export interface SecurityOptions {
   publicOrigin?: string;
   /** Development only: the server's port, whose loopback origins are allowed (the UI's dev server proxies with them). */
   devPort?: number | undefined;
+  /**
+   * Paths that decide CORS per request themselves, without credentials (embodiments: an agent's own
+   * allowed origins, src/embodiments/http.ts). Their preflights are answered for any origin — a
+   * preflight only lets the browser send a request whose response it still cannot read unless the
+   * handler allows its origin — and this plugin adds no CORS header to their responses.
+   */
+  ownCorsPath?: (url: string) => boolean;
 }
 
 /** Lower-cased `scheme://host[:port]` of `value`, or undefined when it is not an origin. */
@@ -80,12 +87,25 @@ export function corsPolicy(opts: Pick<SecurityOptions, 'corsOrigins' | 'publicOr
 export const securityPlugin = fp(
   async function security(app: FastifyInstance, opts: SecurityOptions) {
     const allows = corsPolicy(opts);
-    await app.register(cors, {
+    const platform = {
       // Answers with the origin itself when allowed; `false` sends no CORS headers at all.
       origin: (origin: string | undefined, callback: (error: Error | null, allow: string | false) => void) =>
         callback(null, origin !== undefined && allows(origin) ? origin : false),
       credentials: true,
       exposedHeaders: ['x-correlation-id', 'retry-after', 'x-run-id'],
+    };
+    const ownPreflight = {
+      origin: true,
+      credentials: false,
+      methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      maxAge: 600,
+    };
+    const ownCorsPath = opts.ownCorsPath;
+    await app.register(cors, {
+      delegator: (request, callback) => {
+        if (!ownCorsPath?.(request.url)) return callback(null, platform);
+        callback(null, request.method === 'OPTIONS' ? ownPreflight : { origin: false });
+      },
     });
     const securityHeaders = helmet({
       contentSecurityPolicy: {

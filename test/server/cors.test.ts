@@ -64,6 +64,28 @@ for (const mode of ['development', 'production'] as const) {
       assert.match(r.headers.get('access-control-expose-headers') ?? '', /x-run-id/);
     });
 
+    test('embodiment paths: any origin\'s preflight passes without credentials; responses carry no platform CORS headers (the agent\'s origins decide)', async () => {
+      for (const path of ['/v1/chat/completions', '/agents/a1/mcp', '/agents/a1/chat/stream', '/api-docs/openapi.json']) {
+        const p = await new Client(s.url).req('OPTIONS', path, undefined, {
+          origin: 'https://shop.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type, mcp-protocol-version',
+        });
+        assert.equal(p.status, 204, path);
+        assert.equal(p.headers.get('access-control-allow-origin'), 'https://shop.example', path);
+        assert.equal(p.headers.get('access-control-allow-credentials'), null, `${path}: never with credentials`);
+        assert.match((p.headers.get('access-control-allow-headers') ?? '').toLowerCase(), /mcp-protocol-version/);
+        // An allowed platform origin is no different there: it gets what the agent allows, not the cookie.
+        const r = await signedIn.get(path, { origin: 'https://app.example.com' });
+        assert.equal(r.headers.get('access-control-allow-credentials'), null, `${path} response`);
+      }
+      // Skills keep the platform policy, a deployment's `/v1/api/…` included.
+      for (const path of ['/agents/a1/api/pipe', '/v1/api/pipe']) {
+        const skill = await new Client(s.url).req('OPTIONS', path, undefined, { origin: 'https://shop.example', 'access-control-request-method': 'POST' });
+        assert.equal(skill.headers.get('access-control-allow-origin'), null, path);
+      }
+    });
+
     test('a state change from a foreign origin fails even with the CSRF token: it cannot be read, and guessing it is refused', async () => {
       const r = await signedIn.post('/api/auth/tokens', { label: 'x' }, { origin: 'https://evil.example', 'x-csrf-token': 'guess' });
       assert.equal(r.status, 403);

@@ -12,9 +12,14 @@ import assert from 'node:assert/strict';
 import type { Client } from '../helpers/client.ts';
 import { startTestApp, type TestApp } from '../helpers/server.ts';
 import { linkedUser } from '../runtime/helpers.ts';
+import { OPENAI_ACCESS } from '../embodiments/openai.access.ts';
+import { MCP_ACCESS } from '../embodiments/mcp.access.ts';
+import { OPENAPI_ACCESS } from '../embodiments/openapi.access.ts';
+import { CHAT_ACCESS } from '../embodiments/chat.access.ts';
+import { ALEXA_ACCESS } from '../embodiments/alexa.access.ts';
 
 /** Who may call a route, as the test expects it (independently of what the route declares). */
-type Access = 'public' | 'user' | 'admin' | 'runtime' | 'runtime_or_user' | 'admin_or_bootstrap' | 'gone' | 'bot_jwt';
+type Access = 'public' | 'user' | 'admin' | 'runtime' | 'runtime_or_user' | 'admin_or_bootstrap' | 'gone' | 'bot_jwt' | 'agent';
 type Caller = 'anonymous' | 'session' | 'access_token' | 'jwt' | 'runtime_token' | 'admin_session' | 'bot_jwt';
 const CALLERS: Caller[] = ['anonymous', 'session', 'access_token', 'jwt', 'runtime_token', 'admin_session', 'bot_jwt'];
 
@@ -95,10 +100,18 @@ const EXPECTED: Record<string, Access> = {
   'POST /:version/api/*': 'public',
   'GET /agents/:agentId/api/*': 'public',
   'POST /agents/:agentId/api/*': 'public',
+  'GET /agents/:agentId/:version/api/*': 'public',
+  'POST /agents/:agentId/:version/api/*': 'public',
   // The debugger (src/debugger): a person's credential, the agent's owner or an admin; anyone else
   // is a 404 (test/debugger/access.test.ts), which this walk's placeholder ids are for everyone.
   'GET /agent/:agentId/debugSession': 'user',
   'GET /agent/:agentId/monitor': 'user',
+  // Embodiments (src/embodiments), one table per surface beside its tests.
+  ...OPENAI_ACCESS,
+  ...MCP_ACCESS,
+  ...OPENAPI_ACCESS,
+  ...CHAT_ACCESS,
+  ...ALEXA_ACCESS,
 };
 
 /**
@@ -181,7 +194,7 @@ const ENDS_CREDENTIAL = new Set(['POST /api/auth/logout', 'POST /api/auth/sessio
 const LEAVES_ROOM = new Set(MATRIX_PREFIXES.map((p) => `POST ${p}/rooms/:roomId/leave`));
 
 /** Which callers get in (anything but 401/403), per access class; the others get 401 or 403 as noted. */
-const OUTCOME: Record<Access, Record<Caller, 'ok' | 401 | 403 | 410>> = {
+const OUTCOME: Record<Access, Record<Caller, 'ok' | 'ok_or_401' | 401 | 403 | 410>> = {
   public: { anonymous: 'ok', session: 'ok', access_token: 'ok', jwt: 'ok', runtime_token: 'ok', admin_session: 'ok', bot_jwt: 'ok' },
   user: { anonymous: 401, session: 'ok', access_token: 'ok', jwt: 'ok', runtime_token: 401, admin_session: 'ok', bot_jwt: 401 },
   admin: { anonymous: 401, session: 403, access_token: 403, jwt: 403, runtime_token: 401, admin_session: 'ok', bot_jwt: 401 },
@@ -191,6 +204,10 @@ const OUTCOME: Record<Access, Record<Caller, 'ok' | 401 | 403 | 410>> = {
   gone: { anonymous: 410, session: 410, access_token: 410, jwt: 410, runtime_token: 410, admin_session: 410, bot_jwt: 410 },
   // The bot JWT only, whatever else the caller holds (a session, an API JWT of another key: 401).
   bot_jwt: { anonymous: 401, session: 401, access_token: 401, jwt: 401, runtime_token: 401, admin_session: 401, bot_jwt: 'ok' },
+  // Embodiments (src/embodiments): declared public, the agent decides. A person is never refused for
+  // a missing credential (the walk's placeholder agents are 404s); anyone else may be (OpenAI's 401
+  // `Invalid Authentication`), never with a 403.
+  agent: { anonymous: 'ok_or_401', session: 'ok', access_token: 'ok', jwt: 'ok', runtime_token: 'ok_or_401', admin_session: 'ok', bot_jwt: 'ok_or_401' },
 };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -240,12 +257,14 @@ const CSRF_MESSAGE = 'missing or invalid csrf token';
 /** A CSRF refusal, on the platform surface (`code`), the Matrix one (`errcode` + the same message) or the bot endpoints' (`errors: [message]`). */
 function isCsrfRefusal(res: { status: number; body: any }): boolean {
   if (res.status !== 403) return false;
-  return res.body?.code === 'ORR_AUTH_CSRF' || (res.body?.errcode === 'M_FORBIDDEN' && res.body?.error === CSRF_MESSAGE) || res.body?.errors?.[0] === CSRF_MESSAGE;
+  return res.body?.code === 'ORR_AUTH_CSRF' || res.body?.error?.code === 'ORR_AUTH_CSRF' || (res.body?.errcode === 'M_FORBIDDEN' && res.body?.error === CSRF_MESSAGE) || res.body?.errors?.[0] === CSRF_MESSAGE;
 }
 
 /** The error string of a refusal: `error` on most surfaces, the first of `errors` on the bot endpoints (the original's string array). */
 function errorStringOf(body: any): string | undefined {
   if (typeof body?.error === 'string') return body.error;
+  // OpenAI's `{error: {message, type, code}}`; MCP's JSON-RPC `{error: {code, message}}`.
+  if (typeof body?.error?.message === 'string') return body.error.message;
   return Array.isArray(body?.errors) && typeof body.errors[0] === 'string' ? body.errors[0] : undefined;
 }
 
@@ -331,7 +350,7 @@ describe('every route × every kind of caller', () => {
       const access = EXPECTED[key];
       if (!access) continue;
       const declared = r.auth ?? 'public';
-      const consistent = access === declared || (access === 'admin_or_bootstrap' && declared === 'public') || (access === 'gone' && (declared === 'public' || declared === 'user'));
+      const consistent = access === declared || (access === 'agent' && declared === 'public') || (access === 'admin_or_bootstrap' && declared === 'public') || (access === 'gone' && (declared === 'public' || declared === 'user'));
       if (!consistent) out.push(`${key} declares ${declared}, the table expects ${access}`);
     }
     return out;
@@ -370,9 +389,9 @@ describe('every route × every kind of caller', () => {
           const expected = OUTCOME[access][caller];
           const got = res.status;
           if (got >= 500) failures.push(`${r.method} ${r.url} as ${caller}: ${got} ${JSON.stringify(res.body)}`);
-          else if (expected === 'ok' ? got === 401 || got === 403 : got !== expected) {
+          else if (expected === 'ok' ? got === 401 || got === 403 : expected === 'ok_or_401' ? got === 403 : got !== expected) {
             failures.push(`${r.method} ${r.url} as ${caller}: ${got}, expected ${expected}`);
-          } else if (expected !== 'ok' && r.method !== 'HEAD' && errorStringOf(res.body) === undefined) {
+          } else if ((expected === 'ok_or_401' ? got === 401 : expected !== 'ok') && r.method !== 'HEAD' && errorStringOf(res.body) === undefined) {
             failures.push(`${r.method} ${r.url} as ${caller}: ${got} without an error string`);
           }
           if (expected === 'ok' && ENDS_CREDENTIAL.has(key) && caller !== 'anonymous') callers[caller] = await makeCaller(caller);

@@ -19,7 +19,7 @@ describe('server shell', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.status, 'ok');
     assert.equal(r.body.mode, 'runtime');
-    assert.deepEqual(r.body.modules, ['accounts', 'runtime', 'matrix', 'bots', 'agents', 'agent-runner', 'debugger', 'web']);
+    assert.deepEqual(r.body.modules, ['accounts', 'runtime', 'matrix', 'bots', 'agents', 'agent-runner', 'debugger', 'embodiments', 'web']);
     assert.match(r.body.version, /^\d+\.\d+\.\d+/);
     assert.equal(typeof r.body.uptime_s, 'number');
     // PostgreSQL adds the cross-instance event bus (LISTEN connection) as a dependency.
@@ -163,10 +163,23 @@ describe('server modes', () => {
     }
   });
 
+  test('SERVER_MODE=embodiment serves the embodiments alone: no skill routes, no debugger, no UI', async () => {
+    const s = await startTestApp({ SERVER_MODE: 'embodiment' });
+    try {
+      assert.deepEqual((await s.client().get('/health')).body.modules, ['accounts', 'embodiments']);
+      assert.equal((await s.client().get('/v1/models')).body.error.message, 'Invalid Authentication');
+      assert.equal((await s.client().req('POST', '/agents/a1/mcp', {})).status, 404);
+      assert.equal((await s.client().req('POST', '/agents/a1/api/x', {})).status, 404, 'skills are the agent mode\'s');
+    } finally {
+      await s.close();
+    }
+  });
+
   test('a comma list of modes is accepted', async () => {
     const s = await startTestApp({ SERVER_MODE: 'agent,embodiment' });
     try {
       assert.equal((await s.client().get('/health')).body.mode, 'agent,embodiment');
+      assert.deepEqual((await s.client().get('/health')).body.modules, ['accounts', 'agents', 'agent-runner', 'embodiments']);
     } finally {
       await s.close();
     }
