@@ -13,6 +13,8 @@ export default defineConfig({
       '/api': { target: 'http://localhost:5053', headers: { origin: 'http://localhost:5053' } },
       '/_matrix': { target: 'http://localhost:5053', headers: { origin: 'http://localhost:5053' } },
       '/health': 'http://localhost:5053',
+      // The chat page's own endpoints (the page itself is the UI's route /agents/:id/chat).
+      '^/agents/[^/]+/chat/(stream|config|widget\\.js)': 'http://localhost:5053',
     },
   },
 });

@@ -17,6 +17,7 @@ import { BotsPage } from './pages/bots-page.tsx';
 import { QueuePage } from './pages/queue-page.tsx';
 import { AgentsPage } from './pages/agents-page.tsx';
 import { AgentView } from './pages/agents/agent-view.tsx';
+import { ChatPage } from './pages/chat/chat-page.tsx';
 
 function RequireUser({ children }: { children: React.ReactNode }) {
   const { user, loading } = useSession();
@@ -33,6 +34,7 @@ export function App() {
       <Route path="/login" element={<AuthPage mode="login" />} />
       <Route path="/register" element={<AuthPage mode="register" />} />
       <Route path="/runtime/spec" element={<ManualPage />} />
+      <Route path="/agents/:agentId/chat" element={<ChatPage />} />
       <Route
         element={
           <RequireUser>

@@ -21,11 +21,25 @@ export interface AgentMeta {
   skill_key_name: string | null;
   /** Live debug: plain calls of the draft's skills are held as debug sessions (debug-client.ts). */
   debug_enabled: boolean;
+  /** Which embodiments are on, their browser origins, the chat model (docs/embodiments.md). */
+  embodiments: Embodiments;
   /** ISO 8601. */
   created_at: string;
   /** ISO 8601. */
   updated_at: string;
 }
+
+/** The embodiments an agent can switch on and off. */
+export type EmbodimentName = 'openai' | 'mcp' | 'openapi' | 'chat' | 'alexa';
+/** One embodiment's switch and the browser origins allowed to call it. */
+export interface EmbodimentSetting {
+  enabled: boolean;
+  allowed_origins: string[];
+}
+/** An agent's embodiment settings as `GET /api/agents/:id` shows them. */
+export type Embodiments = Record<EmbodimentName, EmbodimentSetting> & { chat_model: string | null };
+/** A change to them: only the fields given. */
+export type EmbodimentsPatch = Partial<Record<EmbodimentName, Partial<EmbodimentSetting>>> & { chat_model?: string | null };
 
 /** A problem found on import: errors refuse it (400), warnings come back with the agent. */
 export interface AgentProblem {
@@ -254,6 +268,15 @@ export const agents = {
 
   /** Call a skill as its owner: GET with the inputs as query, POST with them as JSON. */
   runSkill: (id: string, skill: AgentSkill, inputs: Record<string, unknown>): Promise<SkillAnswer> => sendSkill(id, skill, { inputs }),
+
+  /** Who may call the skills and every embodiment (the owner): owner, key (the vault key `skill_key_name`) or public. */
+  setSkillAccess: async (id: string, access: SkillAccess): Promise<Agent> => (await api<{ agent: Agent }>('PATCH', `/api/agents/${enc(id)}`, { skill_access: access })).agent,
+  /** Store a vault value (the owner); it is never shown again. */
+  putKey: (id: string, name: string, value: string) => api<unknown>('PUT', `/api/agents/${enc(id)}/keys/${enc(name)}`, { value }),
+
+  /** Change embodiment settings (the owner); 400 names a bad origin. */
+  setEmbodiments: async (id: string, patch: EmbodimentsPatch): Promise<Agent> =>
+    (await api<{ agent: Agent }>('PATCH', `/api/agents/${enc(id)}`, { embodiments: patch })).agent,
 
   /** Switch live debug on or off (the owner): plain calls of the draft are then held as sessions. */
   setDebugEnabled: async (id: string, on: boolean): Promise<Agent> => (await api<{ agent: Agent }>('PATCH', `/api/agents/${enc(id)}`, { debug_enabled: on })).agent,

@@ -13,6 +13,7 @@ import { DebugInspector } from './debug-inspector.tsx';
 import { activeIds } from './debug-model.ts';
 import { DebugControls } from './debug-panel.tsx';
 import { useDebugger } from './debug-session.ts';
+import { UseIt } from './use-it.tsx';
 import { graphOf, type DebugMarks } from './graph-model.ts';
 import { ProblemList } from './problem-list.tsx';
 import { RunList } from './run-list.tsx';
@@ -90,6 +91,7 @@ export function AgentView() {
       change={change}
       onError={setError}
       onLiveSwitched={(on) => setAgent((a) => a && { ...a, debug_enabled: on })}
+      onChanged={setAgent}
       onDeleted={() => navigate('/agents')}
     />
   );
@@ -104,6 +106,7 @@ function AgentBody({
   change,
   onError,
   onLiveSwitched,
+  onChanged,
   onDeleted,
 }: {
   agent: Agent;
@@ -113,6 +116,7 @@ function AgentBody({
   change: (what: () => Promise<string>, fallback: string) => Promise<void>;
   onError: (message: string) => void;
   onLiveSwitched: (on: boolean) => void;
+  onChanged: (agent: Agent) => void;
   onDeleted: () => void;
 }) {
   const [refresh, setRefresh] = useState(0);
@@ -166,6 +170,9 @@ function AgentBody({
         Versions: {agent.versions.length ? agent.versions.map((v) => v.version).join(', ') : 'none deployed (skills run the draft)'}
       </p>
       <ProblemList problems={agent.problems} label="Agent problems" />
+
+      <h2 id="use-it">Use it</h2>
+      <UseIt agent={agent} onChanged={onChanged} />
 
       <h2>Skills</h2>
       {agent.skills.length === 0 && <p className="notice">No skills: the agent has no APIEndpoint.</p>}
