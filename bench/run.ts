@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each against its ceiling, peer or target measured in the same
  * run, printed as Markdown for docs/PERFORMANCE.md. Arguments pick benches by name
- * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`, `matrix-wakeup`, `matrix-send`, `queue`, `bot-runner`, `agents`, `agents-http`, `debugger`); none runs all.
+ * (`platform`, `reply`, `heartbeat`, `sse`, `scaleout`, `matrix-wakeup`, `matrix-send`, `queue`, `bot-runner`, `agents`, `agents-http`, `debugger`, `embodiments`); none runs all.
  */
 import { machine } from './lib.ts';
 import { benchPlatform } from './platform.ts';
@@ -16,6 +16,7 @@ import { benchBotRunner } from './bot-runner.ts';
 import { benchAgents } from './agents.ts';
 import { benchAgentsHttp } from './agents-http.ts';
 import { benchDebugger } from './debugger.ts';
+import { benchEmbodiments } from './embodiments.ts';
 
 const pick = process.argv.slice(2);
 const want = (name: string) => pick.length === 0 || pick.includes(name);
@@ -160,4 +161,13 @@ if (want('debugger')) {
   console.log('| monitors attached | calls | p50 ms | p99 ms | component events a monitor read / expected |\n|---:|---:|---:|---:|---:|');
   for (const row of r.monitors) console.log(`| ${row.monitors} | ${row.calls} | ${f(row.p50, 2)} | ${f(row.p99, 2)} | ${row.eventsPerMonitor} / ${row.eventsExpected} |`);
   console.log(`\n10 monitors add ${f(r.monitorOverhead * 100, 1)} % at p50 (target ≤ 20 %): ${verdict(r.monitorOverhead <= 0.2)}\n`);
+}
+if (want('embodiments')) {
+  const r = await benchEmbodiments();
+  console.log(`## Embodiments: OpenAI-compatible chat and MCP tools/call against a direct skill call (${r.database}, echo model, one client at a time)\n`);
+  console.log('| variant | calls | p50 ms | p99 ms |\n|---|---:|---:|---:|');
+  for (const row of r.rows) console.log(`| ${row.name} | ${row.calls} | ${f(row.p50, 2)} | ${f(row.p99, 2)} |`);
+  console.log(`\nchat completions p50 ÷ direct p50 = ${f(r.chatRatio, 2)} (target ≤ 1.5): ${verdict(r.chatRatio <= 1.5)}`);
+  console.log(`MCP tools/call p50 ÷ direct p50 = ${f(r.mcpRatio, 2)} (target ≤ 1.5): ${verdict(r.mcpRatio <= 1.5)}`);
+  console.log(`streaming time to first byte p50 ÷ direct p50 = ${f(r.ttfbRatio, 2)} (target ≤ 1.5): ${verdict(r.ttfbRatio <= 1.5)}\n`);
 }
