@@ -3,9 +3,10 @@
  * server whose tools are its AI-exposed skills.
  *
  * - **Streamable HTTP** (the current transport) at `/agents/:agentId/mcp`, and at `/mcp` for the agent
- *   named by `X-AGENT-ID` or the host. Stateless: every POST gets a fresh transport and a server of its
- *   own (server.ts pools them), so any instance answers any request and nothing is held between them.
- *   Answers are JSON (`enableJsonResponse`).
+ *   named by `X-AGENT-ID` or the host. Stateless: nothing is held between requests, so any instance
+ *   answers any request. A single plain request goes to a long-lived server in-process (loopback.ts);
+ *   the rest gets a fresh SDK transport and a pooled server (server.ts). Answers are JSON
+ *   (`enableJsonResponse`).
  * - **Legacy SSE** (the original's only transport, deprecated by MCP) at `/mcp/sse`, `/emb/mcp/sse` and
  *   `/agents/:agentId/mcp/sse`; its endpoint event points at `/emb/mcp/message?sessionId=…` (the
  *   original's fixed path). Its sessions live in this process: behind a load balancer the legacy
@@ -27,7 +28,8 @@ import { DomainError } from '../../lib/errors.ts';
 import { agentRefOf, applyCors, authTokenOf, callerOf, type EmbodimentRoutesOptions } from '../http.ts';
 import type { AgentRef } from '../service.ts';
 import { createLegacySse, LEGACY_MESSAGE_PATH, MAX_LEGACY_SESSIONS } from './legacy-sse.ts';
-import { authInfoOf, createAgentMcpServer, createMcpServerPool, type McpOpened } from './server.ts';
+import { createLoopback, fitsLoopback } from './loopback.ts';
+import { authInfoOf, createAgentMcpServer, createMcpServerPool, createScopedMcpServer, type McpOpened } from './server.ts';
 
 /** Request headers the Streamable HTTP transport reads. */
 const TRANSPORT_HEADERS = ['accept', 'content-type', 'mcp-protocol-version', 'mcp-session-id', 'last-event-id', 'host', 'origin'] as const;
@@ -40,6 +42,8 @@ export async function mcpRoutes(app: FastifyInstance, opts: EmbodimentRoutesOpti
   const config = { auth: 'public' as const };
   const hide = { hide: true };
   const pool = createMcpServerPool();
+  const loopback = await createLoopback(createScopedMcpServer());
+  app.addHook('onClose', () => loopback.close());
 
   // A body that is not JSON is a JSON-RPC parse error, in JSON-RPC's shape (the SDK's clients read it).
   app.setErrorHandler(async (error: unknown, _request, reply) => {
@@ -82,9 +86,14 @@ export async function mcpRoutes(app: FastifyInstance, opts: EmbodimentRoutesOpti
       // No sessions, so no stream to resume (GET) and nothing to end (DELETE).
       return reply.code(405).header('allow', 'POST').send(rpcError(-32000, 'Method not allowed: this server is stateless; POST JSON-RPC messages'));
     }
+    const scope = { embodiments: opts.embodiments, loaded: found.loaded, context: found.context };
+    // One plain request (what a client sends per tool call) takes the short way, answered as the SDK's transport would.
+    if (fitsLoopback(request.headers, request.body)) {
+      const answer = await loopback.answer(request.body, authInfoOf(scope));
+      return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(answer));
+    }
     // `initialize` is answered by a server named after the agent; anything else by a pooled one.
     const initialize = [request.body].flat().some((m) => (m as { method?: unknown } | null)?.method === 'initialize');
-    const scope = { embodiments: opts.embodiments, loaded: found.loaded, context: found.context };
     const server = initialize ? createAgentMcpServer(opts.embodiments, found.loaded, found.context) : pool.take();
     // The SDK's web-standard transport, fed a Request made from the one Fastify has already parsed:
     // its Node wrapper would convert the whole request again (through @hono/node-server) on every call.

@@ -77,16 +77,24 @@ export interface McpServerPool {
   give(server: Server): void;
 }
 
-/** Builds a pool. */
-export function createMcpServerPool(): McpServerPool {
-  const idle: Server[] = [];
+/**
+ * A server for any agent: each request names its agent and caller with {@link authInfoOf} (one
+ * without is answered with an internal error). What the pool holds, and what the loopback serves.
+ */
+export function createScopedMcpServer(): Server {
   const scopeOf = (extra: Extra): McpScope => {
     const scope = scopeIn(extra);
     if (!scope) throw new Error('an MCP request without its scope');
     return scope;
   };
+  return serveTools(new Server({ name: 'orrery-agent', version: '1.0.0' }, { capabilities: { tools: {} } }), scopeOf);
+}
+
+/** Builds a pool. */
+export function createMcpServerPool(): McpServerPool {
+  const idle: Server[] = [];
   return {
-    take: () => idle.pop() ?? serveTools(new Server({ name: 'orrery-agent', version: '1.0.0' }, { capabilities: { tools: {} } }), scopeOf),
+    take: () => idle.pop() ?? createScopedMcpServer(),
     give(server) {
       if (idle.length < POOL_MAX_IDLE) idle.push(server);
     },
