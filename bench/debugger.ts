@@ -7,9 +7,12 @@
  *   (`X-MONITOR-ID`, each monitor an open SSE stream read to the end by a third process,
  *   bench/debugger-monitors.ts). Target: 10 monitors add ≤ 20 % at p50. Every monitor must receive
  *   every run's events.
- * Rounds alternate the variants so that drift on a shared machine hits them alike.
+ * Rounds alternate the variants in blocks so that drift on a shared machine hits them alike: many
+ * short blocks (20 × 50 calls), since five blocks of 200 let drift decide (10 monitors measured 17–52 %
+ * for the same code), and not single calls, since a watched run's events are written and sent after
+ * its answer, inside whichever call comes next.
  *
- * Options (env): BENCH_DEBUG_ROUNDS (default 5), BENCH_DEBUG_CALLS (per variant per round, default 200),
+ * Options (env): BENCH_DEBUG_ROUNDS (default 20), BENCH_DEBUG_CALLS (per variant per round, default 50),
  * BENCH_DATABASE_URL (PostgreSQL instead of SQLite).
  */
 import { execFileSync } from 'node:child_process';
@@ -59,8 +62,8 @@ function cpuMsOf(pid: number | undefined): number {
   }
 }
 
-const ROUNDS = Number(process.env.BENCH_DEBUG_ROUNDS ?? 5);
-const CALLS = Number(process.env.BENCH_DEBUG_CALLS ?? 200);
+const ROUNDS = Number(process.env.BENCH_DEBUG_ROUNDS ?? 20);
+const CALLS = Number(process.env.BENCH_DEBUG_CALLS ?? 50);
 const BODY = JSON.stringify({ message: 'hello world' });
 
 interface Info {

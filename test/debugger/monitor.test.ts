@@ -243,6 +243,30 @@ describe('monitor hub over a real database', () => {
     stream.close();
   });
 
+  test('streams of one run get the same frames, each with its own monitor id in every event id, whatever the characters of the data', async () => {
+    const [one, two] = [await open('agent-utf8'), await open('agent-utf8')];
+    const [a, b] = [await follow(one), await follow(two)];
+    const run = (await hub.observe('agent-utf8', [one.monitorId, two.monitorId]))!;
+    const texts = ['héllo', '✓ done', 'emoji 🌍 and \u2028', 'plain'];
+    for (const text of texts) run.token!({ eventId: 'e1', componentId: 'C', kind: 'content', text });
+    await run.flush();
+    await waitFor(() => a.frames().length === texts.length && b.frames().length === texts.length);
+    for (const [stream, monitor] of [
+      [a, one],
+      [b, two],
+    ] as const) {
+      assert.deepEqual(stream.frames().map((f) => f.data), texts);
+      const positions = stream.frames().map((f) => {
+        const [name, position] = f.id!.split(':');
+        assert.equal(name, monitor.monitorId);
+        return Number(position);
+      });
+      assert.deepEqual(positions, positions.map((_, i) => positions[0]! + i), 'consecutive positions');
+    }
+    a.close();
+    b.close();
+  });
+
   test('X-MONITOR-ID fans one run out to every listed monitor; ids of another agent, unknown and malformed ids are ignored (§12 item 24)', async () => {
     const first = await open();
     const second = await open('agent-a', '@admin:test');
