@@ -72,7 +72,7 @@ test('concurrent callers with the same request id each get their own answer, for
     // The first finishes last: answers are matched by the transport's own ids, not by arrival.
     const answers = await Promise.all([call('a', 30), call('b', 0), call('c', 10)]);
     assert.deepEqual(
-      answers.map((a) => [(a as { id: number }).id, JSON.parse((a as { result: { content: { text: string }[] } }).result.content[0]!.text).agent]),
+      answers.map((a) => [(a as unknown as { id: number }).id, JSON.parse((a as unknown as { result: { content: { text: string }[] } }).result.content[0]!.text).agent]),
       [
         [1, 'a'],
         [1, 'b'],
