@@ -110,4 +110,7 @@ test('closing answers what is still running with a closed-connection error, not 
   const pending = loopback.answer({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'shout', arguments: { text: 'late', ms: 50 } } }, authInfoOf(scope('a')));
   await loopback.close();
   assert.deepEqual(await pending, { jsonrpc: '2.0', id: 9, error: { code: -32000, message: 'Connection closed' } });
+  // And a request that comes after the close gets the same, at once.
+  const late = await loopback.answer({ jsonrpc: '2.0', id: 'late', method: 'ping' }, authInfoOf(scope('a')));
+  assert.deepEqual(late, { jsonrpc: '2.0', id: 'late', error: { code: -32000, message: 'Connection closed' } });
 });

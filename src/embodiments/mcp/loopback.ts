@@ -69,6 +69,8 @@ export interface Loopback {
 export async function createLoopback(server: Server): Promise<Loopback> {
   const waiting = new Map<RequestId, (message: JSONRPCMessage) => void>();
   let next = 0;
+  let closed = false;
+  const connectionClosed = (id: RequestId): JSONRPCMessage => ({ jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed' } });
   const transport: Transport = {
     async start() {},
     async close() {
@@ -85,6 +87,8 @@ export async function createLoopback(server: Server): Promise<Loopback> {
   await server.connect(transport);
   return {
     answer(request, authInfo) {
+      // Nothing would ever answer: the server has let go of the transport.
+      if (closed) return Promise.resolve(connectionClosed(request.id));
       const id = ++next;
       return new Promise((resolve) => {
         // The caller's id goes back in the place the server put its own, so the JSON is the same text.
@@ -94,9 +98,10 @@ export async function createLoopback(server: Server): Promise<Loopback> {
       });
     },
     async close() {
+      closed = true;
       await server.close();
       // What was still being answered gets the error the SDK's client raises for a closed connection.
-      for (const [id, done] of waiting) done({ jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed' } });
+      for (const [id, done] of waiting) done(connectionClosed(id));
       waiting.clear();
     },
   };
